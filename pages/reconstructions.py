@@ -1,0 +1,113 @@
+"""Reconstructions: test digits through the encoder and back; upload or draw your own."""
+
+import numpy as np
+import streamlit as st
+
+from ui import resources as R
+from ui.charts import error_map, loss_histogram, placed_on_plane
+from ui.current import current_model, latent_dim
+from ui.widgets import digit, gallery
+from vae_core.errors import BadImageError
+from vae_core.preprocess import MAX_BYTES, load_digit
+
+st.title("Reconstructions")
+st.markdown(
+    "Top row: test digits; bottom row: what the VAE redraws from their latent means. The blur is the price of "
+    "squeezing 784 pixels through a tiny code. Pick digits by index, or **upload or draw your own** below and "
+    "see where it lands in the latent space and how unusual the model finds it.")
+
+ref = current_model()
+images, labels = R.test_set()
+dim = latent_dim(ref)
+recon_all, kl_all = R.test_losses(ref.name, ref.file_hash)
+nelbo_all = recon_all + kl_all
+
+st.subheader("Test digits")
+c1, c2 = st.columns([3, 1])
+st.session_state.setdefault("recon_indices", "0-9")
+c2.button("Random 10", on_click=lambda: st.session_state.update(
+    recon_indices=",".join(map(str, np.random.default_rng().choice(len(labels), 10, replace=False)))))
+text = c1.text_input("Test indices (e.g. `0-9` or `3, 17, 512`)", key="recon_indices")
+
+
+def _parse(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        start, stop = int(lo), int(hi or lo)
+        out.extend(range(start, stop + 1))
+    if not out or len(out) > 50 or min(out) < 0 or max(out) >= len(labels):
+        raise ValueError
+    return out
+
+
+try:
+    chosen = _parse(text)
+except ValueError:
+    st.error(f"Enter up to 50 indices from 0 to {len(labels) - 1}, separated by commas; ranges like 0-9 work.")
+    st.stop()
+
+originals = images[chosen]
+reconstructions = R.reconstruct(ref, originals)
+gallery(np.concatenate([originals, reconstructions]), columns=len(chosen), scale=3,
+        caption="top: input · bottom: reconstruction (decoded latent mean)")
+st.dataframe({"index": chosen, "label": labels[chosen], "reconstruction loss": recon_all[chosen],
+              "KL": kl_all[chosen], "negative ELBO": nelbo_all[chosen]}, hide_index=True, width="stretch")
+with st.expander("Per-pixel error map"):
+    pick = st.selectbox("Digit", chosen, format_func=lambda i: f"#{i} (label {labels[i]})")
+    k = chosen.index(pick)
+    e1, e2, e3 = st.columns(3)
+    with e1:
+        digit(originals[k], "input")
+    with e2:
+        digit(reconstructions[k], "reconstruction")
+    e3.plotly_chart(error_map(np.abs(originals[k] - reconstructions[k])), width="content")
+
+st.divider()
+st.subheader("Your own digit")
+st.markdown("An image file of a handwritten digit (PNG, JPEG, GIF, BMP or WebP, up to "
+            f"{MAX_BYTES // 2**20} MiB), dark on light or light on dark; it is cropped, scaled and centred "
+            "the way MNIST was made.")
+upload_tab, draw_tab = st.tabs(["Upload", "Draw"])
+raw, source = None, None
+with upload_tab:
+    file = st.file_uploader("Digit image", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="upload")
+    if file is not None:
+        raw, source = file.getvalue(), file.name
+with draw_tab:
+    from ui.canvas import draw_digit
+
+    drawn = draw_digit()
+    if drawn is not None and raw is None:
+        raw, source = drawn, "your drawing"
+
+if raw is not None:
+    try:
+        mine = load_digit(raw, name=source)
+    except BadImageError as exc:
+        st.error(str(exc))
+        st.stop()
+    mean, _ = R.encode(ref, mine[None])
+    back = R.decode(ref, mean)[0]
+    score = float(R.negative_elbo(ref, mine[None])[0])
+    percentile = float((nelbo_all < score).mean() * 100)
+    u1, u2, u3 = st.columns([1, 1, 3])
+    with u1:
+        digit(mine, "preprocessed 28×28 input")
+    with u2:
+        digit(back, "reconstruction")
+    with u3:
+        st.metric("Negative ELBO", f"{score:.1f} nats",
+                  help="reconstruction + KL of your digit; higher = less like what the model learned")
+        st.markdown(f"Higher than **{percentile:.1f}%** of the test digits"
+                    + (" — the model finds it unusual (a candidate anomaly)." if percentile > 95 else "."))
+        st.markdown(f"Latent mean μ = ({', '.join(f'{v:.2f}' for v in mean[0])})")
+    p1, p2 = st.columns(2)
+    means = R.z_mean(ref)
+    xy = means[:, :2] if dim >= 2 else np.stack([means[:, 0], np.zeros(len(means))], axis=1)
+    point = (float(mean[0, 0]), float(mean[0, 1]) if dim >= 2 else 0.0)
+    p1.plotly_chart(placed_on_plane(xy[:2000], labels[:2000], np.arange(2000), point), width="stretch",
+                    key="placed")
+    p2.plotly_chart(loss_histogram(nelbo_all, score, "your digit"), width="stretch")

@@ -1,0 +1,42 @@
+"""Training: how the model learned, epoch by epoch."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import resources as R
+from ui.charts import loss_curves
+from ui.current import current_model
+from vae_core.history import best_epoch, lr_drop_epochs
+
+st.title("Training")
+st.markdown(
+    "The loss the VAE minimised, per epoch, on the training digits and on the 10,000 held-out test digits: "
+    "**reconstruction** (how well it redraws its input) plus **KL** (how close each code stays to the N(0, I) "
+    "prior). Dashed lines mark where the learning rate was halved and the star the epoch whose weights were kept; "
+    "try the log scale and the smoothing window.")
+
+ref = current_model()
+history = R.loaded(ref).history
+if not history.get("loss"):
+    st.info("This model has no training history saved.")
+    st.stop()
+
+c1, c2 = st.columns([3, 1])
+window = c1.slider("Moving-average window (epochs)", 1, 21, 7, help="7 is the reference notebook's smoothing")
+log_y = c2.toggle("Log scale", value=False)
+st.plotly_chart(loss_curves(history, window, log_y), width="stretch")
+
+best = best_epoch(history["val_loss"])
+drops = lr_drop_epochs(history["learning_rate"])
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Epochs run", len(history["loss"]))
+m2.metric("Best epoch", best)
+m3.metric("Best validation loss", f"{history['val_loss'][best - 1]:.2f}")
+m4.metric("Training time", f"{sum(history['seconds']) / 60:.1f} min")
+st.caption("Learning rate lowered at epochs: " + (", ".join(map(str, drops)) if drops else "never"))
+
+table = pd.DataFrame(history)
+table.insert(0, "epoch", range(1, len(table) + 1))
+st.dataframe(table, hide_index=True, width="stretch", height=300)
+st.download_button("Download history as CSV", table.to_csv(index=False).encode(), f"{ref.name}-history.csv",
+                   "text/csv")

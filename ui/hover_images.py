@@ -1,0 +1,57 @@
+"""A Plotly figure whose hover tooltip shows the digit image itself.
+
+Plotly's own hover labels hold text only and `st.plotly_chart` exposes no hover events, so this renders the
+figure with plotly.js (the copy bundled in the plotly package, inlined: nothing is fetched from the network)
+inside an iframe, with a small script that shows the hovered point's image, label and index.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit.components.v1 as components
+
+from vae_core.images import png_bytes
+
+_SCRIPT = """
+<div id="digit-tip" style="position:fixed;display:none;pointer-events:none;z-index:10;padding:6px;
+  border-radius:6px;background:rgba(20,20,20,.92);color:#fff;font:12px sans-serif;text-align:center">
+  <img id="digit-tip-img" width="84" height="84" style="image-rendering:pixelated;display:block"/>
+  <span id="digit-tip-text"></span></div>
+<script>
+const IMAGES = __IMAGES__;
+const plot = document.getElementsByClassName('plotly-graph-div')[0];
+const tip = document.getElementById('digit-tip');
+plot.on('plotly_hover', (e) => {
+  const p = e.points[0]; if (!p.customdata) return;
+  const i = p.customdata[0];
+  document.getElementById('digit-tip-img').src = 'data:image/png;base64,' + IMAGES[i];
+  document.getElementById('digit-tip-text').textContent = 'label ' + p.customdata[1] + ' · #' + i;
+  const ev = e.event;
+  tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - 110) + 'px';
+  tip.style.top = Math.min(ev.clientY + 14, window.innerHeight - 120) + 'px';
+  tip.style.display = 'block';
+});
+plot.on('plotly_unhover', () => { tip.style.display = 'none'; });
+</script>
+"""
+
+
+def encode_images(images: np.ndarray, indices: np.ndarray) -> dict[int, str]:
+    """{test index: base64 PNG} for the digits a figure shows."""
+    return {int(i): base64.b64encode(png_bytes(images[i])).decode() for i in indices}
+
+
+def render(fig: go.Figure, images_b64: dict[int, str], height: int) -> None:
+    """Show `fig` (its points carry customdata [index, label]) with image tooltips."""
+    fig = go.Figure(fig)
+    fig.update_traces(hoverinfo="none", hovertemplate=None)
+    fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(128,128,128,0.08)",
+                      font=dict(color="#888"))
+    html = fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False},
+                       default_height=f"{height - 20}px", post_script=None)
+    html = html.replace("</body>", _SCRIPT.replace("__IMAGES__", json.dumps(images_b64)) + "</body>")
+    components.html(html, height=height)

@@ -1,0 +1,134 @@
+"""The one place that caches: models once per process, arrays per model file hash (in memory and on disk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from vae_core import store
+from vae_core.data import sha256_of
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """What pages pass around: a model name and the hash of its file (the cache key)."""
+
+    name: str
+    file_hash: str
+
+
+def model_ref(name: str) -> ModelRef:
+    """Resolve a model name to its current file hash (raises UserError subclasses when unusable)."""
+    folder = store.require_model(name)
+    return ModelRef(name, sha256_of(folder / store.MODEL_FILE))
+
+
+@st.cache_resource(show_spinner="Loading TensorFlow and the model…", max_entries=8)
+def _loaded(name: str, file_hash: str):
+    from vae_core.quiet import import_keras_quietly
+
+    import_keras_quietly()
+    from vae_core.artifacts import load_model
+
+    loaded = load_model(name)
+    loaded.fast  # noqa: B018 - build the graph functions once, here, not on the first click
+    LOAD_COUNTS[name] = LOAD_COUNTS.get(name, 0) + 1
+    return loaded
+
+
+LOAD_COUNTS: dict[str, int] = {}  # how many times each model was loaded in this process (tests read it)
+
+
+def loaded(ref: ModelRef):
+    return _loaded(ref.name, ref.file_hash)
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def mnist():
+    from vae_core.data import load_mnist
+
+    return load_mnist()
+
+
+def test_set() -> tuple[np.ndarray, np.ndarray]:
+    """(images (10000, 28, 28), labels (10000,))."""
+    data = mnist()
+    return data.x_test[..., 0], data.y_test
+
+
+@st.cache_data(show_spinner="Encoding the test digits…", max_entries=16)
+def latent_stats(name: str, file_hash: str) -> np.ndarray:
+    """(10000, 2, latent_dim): test z_mean and z_log_var (disk-cached by vae_core.embed)."""
+    from vae_core.embed import latent_stats as compute
+
+    return compute(_loaded(name, file_hash), mnist().x_test, "test")
+
+
+def z_mean(ref: ModelRef) -> np.ndarray:
+    return latent_stats(ref.name, ref.file_hash)[:, 0]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def projection(name: str, file_hash: str, method: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, coordinates (n, 2)) of the test digits' latent means; disk-cached by vae_core.embed."""
+    from vae_core.embed import projection as compute
+
+    return compute(_loaded(name, file_hash), latent_stats(name, file_hash)[:, 0], method, n)
+
+
+def projection_on_disk(ref: ModelRef, method: str, n: int) -> bool:
+    from vae_core.embed import is_cached
+
+    return is_cached(loaded(ref), 10000, method, n)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def test_losses(name: str, file_hash: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-image (reconstruction, kl) of the 10,000 test digits, one seeded draw each."""
+    from vae_core.evaluate import per_image_losses
+
+    return per_image_losses(_loaded(name, file_hash), mnist().x_test, seed=0)
+
+
+def decode(ref: ModelRef, z) -> np.ndarray:
+    """Decode latent points (N, latent_dim) -> (N, 28, 28): one graph call, ~1 ms for a point."""
+    return loaded(ref).fast.decode(np.asarray(z, np.float32))
+
+
+def encode(ref: ModelRef, images) -> tuple[np.ndarray, np.ndarray]:
+    return loaded(ref).fast.encode(np.asarray(images, np.float32))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def grid(name: str, file_hash: str, n: int, span: float, gaussian: bool, dims: tuple[int, int],
+         base: tuple[float, ...] | None) -> np.ndarray:
+    """(n, n, 28, 28) decoded grid, one batched decoder call."""
+    from vae_core.generate import decode_grid
+
+    return decode_grid(_loaded(name, file_hash).fast, n, span, gaussian, dims,
+                       None if base is None else np.asarray(base, np.float32))
+
+
+def samples(ref: ModelRef, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from vae_core.generate import sample_prior
+
+    return sample_prior(loaded(ref).fast, n, seed)
+
+
+def negative_elbo(ref: ModelRef, images: np.ndarray) -> np.ndarray:
+    from vae_core.evaluate import negative_elbo as compute
+
+    return compute(loaded(ref), images)
+
+
+def reconstruct(ref: ModelRef, images: np.ndarray) -> np.ndarray:
+    """Deterministic reconstruction: decode the latent mean."""
+    mean, _ = encode(ref, images)
+    return decode(ref, mean)
+
+
+def model_folder(ref: ModelRef) -> Path:
+    return store.model_dir(ref.name)

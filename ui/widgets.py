@@ -1,0 +1,25 @@
+"""Small shared widgets: page intros and digit images."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from vae_core.images import png_bytes, tile
+
+
+def intro(text: str) -> None:
+    """Two or three sentences that tell a newcomer what the page shows and what to try."""
+    st.markdown(text)
+
+
+def digit(image: np.ndarray, caption: str | None = None, width: int = 168) -> None:
+    """One 28x28 digit, enlarged without blurring."""
+    st.image(png_bytes(image, scale=max(1, width // 28)), caption=caption, width=width)
+
+
+def gallery(images: np.ndarray, columns: int = 10, caption: str | None = None, scale: int = 3) -> bytes:
+    """Show digits (N, 28, 28) as one tiled image; returns the PNG bytes (for a download button)."""
+    data = png_bytes(tile(images, columns=columns), scale=scale)
+    st.image(data, caption=caption)
+    return data

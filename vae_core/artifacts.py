@@ -1,0 +1,102 @@
+"""Save a trained VAE with its config, history and metrics; load it back with clear errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from . import store
+from .config import ModelConfig, TrainConfig, from_dict, to_dict
+from .data import sha256_of
+from .errors import ModelLoadError
+from .model import VAE
+
+
+@dataclass
+class LoadedModel:
+    """A model folder in memory: the VAE and everything saved beside it."""
+
+    name: str
+    folder: Path
+    vae: VAE
+    config: ModelConfig
+    train_config: TrainConfig | None
+    history: dict[str, list[float]]
+    metrics: dict[str, Any]
+    file_hash: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def encoder(self) -> keras.Model:
+        return self.vae.encoder
+
+    @property
+    def decoder(self) -> keras.Model:
+        return self.vae.decoder
+
+    @cached_property
+    def fast(self):
+        """Graph-compiled encode/decode functions (see generate.FastModel)."""
+        from .generate import FastModel
+
+        return FastModel(self.vae)
+
+
+def save_model(folder: Path, vae: VAE, config: ModelConfig, train_config: TrainConfig | None,
+               history: dict[str, list[float]], extra: dict[str, Any] | None = None) -> None:
+    """Write model.keras, config.json and history.json into `folder` (a staged temporary folder)."""
+    folder = Path(folder)
+    vae.save(folder / store.MODEL_FILE)
+    store.write_json_atomic(folder / store.CONFIG_FILE, {
+        "model": to_dict(config),
+        "training": to_dict(train_config) if train_config else None,
+        **(extra or {}),
+    })
+    store.write_json_atomic(folder / store.HISTORY_FILE, history)
+
+
+def load_model(name: str = "default", root: Path | None = None) -> LoadedModel:
+    """Load `models/<name>` in Keras safe mode.
+
+    Raises:
+        UserError: bad name. ModelNotFoundError: missing. ModelLoadError: corrupt or inconsistent files.
+    """
+    folder = store.require_model(name, root)
+    path = folder / store.MODEL_FILE
+    store.check_model_file(path)
+    try:
+        saved = store.read_json(folder / store.CONFIG_FILE)
+        config = from_dict(ModelConfig, saved["model"])
+        train_config = from_dict(TrainConfig, saved["training"]) if saved.get("training") else None
+    except FileNotFoundError:
+        raise ModelLoadError(f"{folder / store.CONFIG_FILE} is missing; retrain the model.") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{folder / store.CONFIG_FILE} is invalid ({exc}); retrain the model.") from exc
+    try:
+        vae = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for a bad file; all mean "cannot use it"
+        message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise ModelLoadError(f"Could not load {path}: {message}. Retrain the model.") from exc
+    if not isinstance(vae, VAE):
+        raise ModelLoadError(f"{path} holds a {type(vae).__name__}, not a vae_core VAE; retrain the model.")
+    latent = vae.decoder.inputs[0].shape[-1]
+    if latent != config.latent_dim or vae.encoder.outputs[0].shape[-1] != config.latent_dim:
+        raise ModelLoadError(
+            f"{folder}: config.json says latent_dim={config.latent_dim} but the weights have {latent}; "
+            "the files do not belong together. Retrain the model."
+        )
+    history = _optional_json(folder / store.HISTORY_FILE, {})
+    metrics = _optional_json(folder / store.METRICS_FILE, {})
+    extra = {k: v for k, v in saved.items() if k not in ("model", "training")}
+    return LoadedModel(name, folder, vae, config, train_config, history, metrics, sha256_of(path), extra)
+
+
+def _optional_json(path: Path, default: Any) -> Any:
+    try:
+        return store.read_json(path)
+    except FileNotFoundError:
+        return default

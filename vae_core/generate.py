@@ -1,0 +1,85 @@
+"""Decode points, grids, samples and interpolations; encode images. Arrays in, arrays out.
+
+`FastModel` wraps the encoder and decoder in `tf.function`s with fixed input signatures: one call costs
+about a millisecond on CPU, where `Model.predict` costs ~75 ms of set-up even for a single point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+from scipy.stats import norm
+
+from .model import VAE
+
+
+class FastModel:
+    """Graph-compiled, retrace-free encode/decode of one VAE."""
+
+    def __init__(self, vae: VAE, encode_batch: int = 2048):
+        self.latent_dim = int(vae.decoder.inputs[0].shape[-1])
+        self.encode_batch = encode_batch
+        decoder, encoder = vae.decoder, vae.encoder
+        self._decode = tf.function(
+            lambda z: decoder(z, training=False),
+            input_signature=[tf.TensorSpec((None, self.latent_dim), tf.float32)],
+        )
+        self._encode = tf.function(
+            lambda x: encoder(x, training=False)[:2],
+            input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)],
+        )
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """z (N, latent_dim) -> images (N, 28, 28) float32 in (0, 1), one graph call."""
+        z = np.asarray(z, dtype=np.float32).reshape(-1, self.latent_dim)
+        return self._decode(z).numpy()[..., 0]
+
+    def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """images (N, 28, 28[, 1]) -> (z_mean, z_log_var), each (N, latent_dim); batched graph calls."""
+        x = np.asarray(x, dtype=np.float32).reshape(-1, 28, 28, 1)
+        means, log_vars = [], []
+        for start in range(0, len(x), self.encode_batch):
+            mean, log_var = self._encode(x[start:start + self.encode_batch])
+            means.append(mean.numpy())
+            log_vars.append(log_var.numpy())
+        if not means:
+            empty = np.zeros((0, self.latent_dim), np.float32)
+            return empty, empty
+        return np.concatenate(means), np.concatenate(log_vars)
+
+
+def grid_axis(n: int, span: float, gaussian: bool = False) -> np.ndarray:
+    """n values over [-span, span]; or, with `gaussian`, standard-normal quantiles (Kingma & Welling, fig. 4)."""
+    if gaussian:
+        return norm.ppf(np.linspace(0.05, 0.95, n)).astype(np.float32)
+    return np.linspace(-span, span, n, dtype=np.float32)
+
+
+def grid_points(n: int = 15, span: float = 3.0, gaussian: bool = False, latent_dim: int = 2,
+                dims: tuple[int, int] = (0, 1), base: np.ndarray | None = None) -> np.ndarray:
+    """The (n*n, latent_dim) latent points of a grid, row 0 at the top (largest z of `dims[1]`)."""
+    axis = grid_axis(n, span, gaussian)
+    z = np.tile(np.zeros(latent_dim, np.float32) if base is None else np.asarray(base, np.float32), (n * n, 1))
+    ys, xs = np.meshgrid(axis[::-1], axis, indexing="ij")  # (n, n) each
+    z[:, dims[0]] = xs.ravel()
+    z[:, dims[1]] = ys.ravel()
+    return z  # (n*n, latent_dim)
+
+
+def decode_grid(fast: FastModel, n: int = 15, span: float = 3.0, gaussian: bool = False,
+                dims: tuple[int, int] = (0, 1), base: np.ndarray | None = None) -> np.ndarray:
+    """Decode an n x n grid in one batched call; returns (n, n, 28, 28)."""
+    z = grid_points(n, span, gaussian, fast.latent_dim, dims, base)
+    return fast.decode(z).reshape(n, n, 28, 28)
+
+
+def sample_prior(fast: FastModel, n: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Decode n draws of z ~ N(0, I); returns (z (n, latent_dim), images (n, 28, 28))."""
+    z = np.random.default_rng(seed).standard_normal((n, fast.latent_dim)).astype(np.float32)
+    return z, fast.decode(z)
+
+
+def interpolate(fast: FastModel, z_start: np.ndarray, z_end: np.ndarray, steps: int = 10) -> np.ndarray:
+    """Decode `steps` points on the straight line from z_start to z_end; returns (steps, 28, 28)."""
+    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+    return fast.decode((1 - t) * np.asarray(z_start, np.float32) + t * np.asarray(z_end, np.float32))

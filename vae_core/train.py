@@ -1,0 +1,137 @@
+"""Train a VAE with the reference recipe (SPEC.md §3) and save it atomically into the model store."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from . import store
+from .artifacts import save_model
+from .config import ModelConfig, TrainConfig
+from .model import VAE, build_vae
+
+HISTORY_KEYS = ("loss", "reconstruction_loss", "kl_loss", "val_loss", "val_reconstruction_loss", "val_kl_loss")
+EpochCallback = Callable[[dict], None]  # receives one epoch's record (see EpochRecorder)
+BatchCallback = Callable[[int, int, int], None]  # (epoch, step, steps_per_epoch)
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    """Records losses, learning rate and seconds per epoch; drives a tqdm bar and plain callbacks."""
+
+    def __init__(self, steps: int, epochs: int, on_epoch: EpochCallback | None = None,
+                 on_batch: BatchCallback | None = None, show_progress: bool = True):
+        super().__init__()
+        self.steps, self.epochs = steps, epochs
+        self.on_epoch, self.on_batch = on_epoch, on_batch
+        self.show_progress = show_progress
+        self.history: dict[str, list[float]] = {k: [] for k in (*HISTORY_KEYS, "learning_rate", "seconds")}
+        self._bar = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._start = epoch, time.perf_counter()
+        if self.show_progress:
+            # in a log file (not a terminal) redraw rarely, so the log keeps about one line per epoch
+            self._bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}", unit="batch",
+                             leave=True, dynamic_ncols=True, file=sys.stderr,
+                             mininterval=0.1 if sys.stderr.isatty() else 600)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._bar is not None:
+            self._bar.update(1)
+            if batch % 20 == 0 and logs:
+                self._bar.set_postfix(loss=f"{float(logs['loss']):.2f}", refresh=False)
+        if self.on_batch is not None:
+            self.on_batch(self._epoch, batch + 1, self.steps)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        record = {k: float(logs[k]) for k in HISTORY_KEYS if k in logs}
+        record["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        record["seconds"] = time.perf_counter() - self._start
+        for key in self.history:
+            self.history[key].append(record.get(key, float("nan")))
+        if self._bar is not None:
+            self._bar.set_postfix(loss=f"{record['loss']:.2f}", val_loss=f"{record.get('val_loss', float('nan')):.2f}",
+                                  kl=f"{record['kl_loss']:.2f}", lr=f"{record['learning_rate']:.2g}")
+            self._bar.close()
+        if self.on_epoch is not None:
+            self.on_epoch({"epoch": epoch + 1, **record})
+
+
+def make_dataset(x: np.ndarray, batch_size: int, shuffle_seed: int | None) -> tf.data.Dataset:
+    """Batches of images; reshuffled every epoch when a seed is given."""
+    ds = tf.data.Dataset.from_tensor_slices(x)
+    if shuffle_seed is not None:
+        ds = ds.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.ndarray,
+        on_epoch: EpochCallback | None = None, on_batch: BatchCallback | None = None,
+        show_progress: bool = True) -> tuple[VAE, dict[str, list[float]], dict]:
+    """Train a fresh VAE in memory; returns (vae with the best weights, history, run summary)."""
+    x_train = x_train[: train.train_limit]
+    x_val = x_val[: train.test_limit]
+    vae = build_vae(config)
+    vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=train.learning_rate))
+    steps = int(np.ceil(len(x_train) / train.batch_size))
+    recorder = EpochRecorder(steps, train.epochs, on_epoch, on_batch, show_progress)
+    early = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=train.early_stopping_patience, min_delta=train.early_stopping_min_delta,
+        restore_best_weights=True)
+    reduce = keras.callbacks.ReduceLROnPlateau(
+        monitor="val_loss", factor=train.reduce_lr_factor, patience=train.reduce_lr_patience, min_lr=train.min_lr)
+    start = time.perf_counter()
+    vae.fit(make_dataset(x_train, train.batch_size, config.seed), epochs=train.epochs,
+            validation_data=make_dataset(x_val, train.batch_size, None),
+            callbacks=[reduce, early, recorder], shuffle=False, verbose=0)  # the dataset shuffles itself
+    seconds = time.perf_counter() - start
+    history = recorder.history
+    val = np.asarray(history["val_loss"])
+    # the epoch whose weights EarlyStopping restored (its own min_delta rule), else the lowest val_loss
+    best = int(early.best_epoch) if early.best_weights is not None else int(np.nanargmin(val)) if len(val) else 0
+    lr = history["learning_rate"]
+    summary = {
+        "epochs_run": len(val),
+        "best_epoch": best + 1,
+        "best_val_loss": float(val[best]) if len(val) else None,
+        "best_val_reconstruction_loss": history["val_reconstruction_loss"][best] if len(val) else None,
+        "best_val_kl_loss": history["val_kl_loss"][best] if len(val) else None,
+        "stopped_early": len(val) < train.epochs,
+        # epoch e (1-based) whose end lowered the learning rate used from epoch e+1 on
+        "lr_reduced_after_epochs": [i + 1 for i in range(len(lr) - 1) if lr[i + 1] < lr[i]],
+        "training_seconds": round(seconds, 1),
+        "train_images": len(x_train),
+        "validation_images": len(x_val),
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "cpu_count": __import__("os").cpu_count(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
+    return vae, history, summary
+
+
+def train_and_save(name: str, config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.ndarray,
+                   root: Path | None = None, data_source: str = "", **kwargs) -> Path:
+    """Train and write `models/<name>/` atomically; the old folder stays intact until the new one is complete.
+
+    Raises:
+        TrainingLockedError: another process is training a model with this name.
+    """
+    store.validate_name(name)
+    with store.training_lock(name, root):
+        store.clean_stale_temp(root)
+        vae, history, summary = fit(config, train, x_train, x_val, **kwargs)
+        summary["data_source"] = data_source
+        with store.staged_model_dir(name, root) as tmp:
+            save_model(tmp, vae, config, train, history, extra={"run": summary})
+    return store.model_dir(name, root)
