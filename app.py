@@ -8,16 +8,16 @@ from vae_core.store import list_models
 st.set_page_config(page_title="VAE latent explorer", page_icon=":material/grid_view:", layout="wide")
 
 PAGES = [
-    st.Page("pages/explorer.py", title="Latent explorer", icon=":material/explore:", default=True),
-    st.Page("pages/training.py", title="Training", icon=":material/show_chart:"),
-    st.Page("pages/projections.py", title="Latent projections", icon=":material/scatter_plot:"),
-    st.Page("pages/reconstructions.py", title="Reconstructions & upload", icon=":material/autorenew:"),
-    st.Page("pages/samples.py", title="Random samples", icon=":material/casino:"),
+    st.Page("views/explorer.py", title="Latent explorer", icon=":material/explore:", default=True),
+    st.Page("views/training.py", title="Training", icon=":material/show_chart:"),
+    st.Page("views/projections.py", title="Latent projections", icon=":material/scatter_plot:"),
+    st.Page("views/reconstructions.py", title="Reconstructions & upload", icon=":material/autorenew:"),
+    st.Page("views/samples.py", title="Random samples", icon=":material/casino:"),
 ]
 
 names = list_models()
 if not names:
-    page = st.navigation([st.Page("pages/no_model.py", title="Train a model", icon=":material/build:")])
+    page = st.navigation([st.Page("views/no_model.py", title="Train a model", icon=":material/build:")])
 else:
     page = st.navigation(PAGES)
     st.session_state["model_ref"] = model_picker(names)

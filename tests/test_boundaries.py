@@ -1,4 +1,4 @@
-"""Architecture boundaries (STYLE.md): vae_core never imports streamlit; pages never import keras/tensorflow."""
+"""Architecture boundaries (STYLE.md): vae_core never imports streamlit; views (the pages) never import keras/tensorflow."""
 
 import ast
 from pathlib import Path
@@ -21,12 +21,12 @@ def test_core_never_imports_streamlit():
         assert "streamlit" not in _imports(path), path
 
 
-def test_pages_never_import_keras_or_tensorflow():
-    for path in (ROOT / "pages").glob("*.py"):
+def test_views_never_import_keras_or_tensorflow():
+    for path in (ROOT / "views").glob("*.py"):
         assert not {"keras", "tensorflow"} & _imports(path), path
 
 
 def test_only_ui_resources_caches():
-    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
+    for path in [*(ROOT / "views").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
         if path.name != "resources.py":
             assert "@st.cache_" not in path.read_text(), path

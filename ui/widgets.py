@@ -15,11 +15,11 @@ def intro(text: str) -> None:
 
 def digit(image: np.ndarray, caption: str | None = None, width: int = 168) -> None:
     """One 28x28 digit, enlarged without blurring."""
-    st.image(png_bytes(image, scale=max(1, width // 28)), caption=caption, width=width)
+    st.image(png_bytes(image, scale=max(1, width // 28)), caption=caption, width=width, output_format="PNG")
 
 
 def gallery(images: np.ndarray, columns: int = 10, caption: str | None = None, scale: int = 3) -> bytes:
     """Show digits (N, 28, 28) as one tiled image; returns the PNG bytes (for a download button)."""
     data = png_bytes(tile(images, columns=columns), scale=scale)
-    st.image(data, caption=caption)
+    st.image(data, caption=caption, output_format="PNG")  # PNG: JPEG would smear the pixels
     return data
