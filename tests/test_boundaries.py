@@ -1,4 +1,4 @@
-"""Architecture boundaries (STYLE.md): vae_core never imports streamlit; views (the pages) never import keras/tensorflow."""
+"""Architecture boundaries (STYLE.md): vae_core never imports streamlit; views never import keras or tensorflow."""
 
 import ast
 from pathlib import Path

@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
-import streamlit.components.v1 as components
+import streamlit as st
 
 from vae_core.images import png_bytes
 
@@ -54,4 +54,4 @@ def render(fig: go.Figure, images_b64: dict[int, str], height: int) -> None:
     html = fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False},
                        default_height=f"{height - 20}px", post_script=None)
     html = html.replace("</body>", _SCRIPT.replace("__IMAGES__", json.dumps(images_b64)) + "</body>")
-    components.html(html, height=height)
+    st.iframe(html, height=height)  # our own figure and images only, never user HTML

@@ -25,7 +25,20 @@ def model_picker(names: list[str]) -> ModelRef | None:
         st.sidebar.error(str(exc))
         return None
     _summary(folder, saved)
+    _diagnostics()
     return ref
+
+
+def _diagnostics() -> None:
+    """What this server process holds: how often each model was loaded, and its memory."""
+    import psutil
+
+    from .resources import LOAD_COUNTS
+
+    with st.sidebar.expander("Diagnostics"):
+        loads = ", ".join(f"{n} ×{c}" for n, c in sorted(LOAD_COUNTS.items())) or "none yet"
+        st.caption(f"Model loads in this process: {loads}")
+        st.caption(f"Server memory (RSS): {psutil.Process().memory_info().rss / 2**20:.0f} MiB")
 
 
 def _summary(folder, saved: dict) -> None:

