@@ -173,3 +173,21 @@ def test_switching_pages_and_models_reuses_the_caches(server, page):
     loads = _diagnostics(page)
     assert "tiny ×1" in loads and "tiny3 ×1" in loads, loads
     assert time.perf_counter() - start < 120
+
+
+def test_drawing_a_digit(server, page):
+    url, _, _ = server
+    _goto(page, f"{url}/reconstructions")
+    page.get_by_role("tab", name="Draw").click()
+    canvas = page.locator("canvas").last
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    for step in range(30):
+        page.mouse.move(box["x"] + 140 + step, box["y"] + 40 + step * 7)
+    page.mouse.up()
+    page.get_by_text("Negative ELBO").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    no_errors(page)
+    assert "preprocessed 28×28 input" in page.inner_text("body")
