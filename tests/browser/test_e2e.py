@@ -181,13 +181,16 @@ def test_drawing_a_digit(server, page):
     page.get_by_role("tab", name="Draw").click()
     canvas = page.locator("canvas").last
     canvas.wait_for()
+    wait_idle(page)
+    canvas.scroll_into_view_if_needed()
+    time.sleep(2)  # Fabric.js sets up its event handlers after the canvas appears
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + 140, box["y"] + 40)
     page.mouse.down()
     for step in range(30):
         page.mouse.move(box["x"] + 140 + step, box["y"] + 40 + step * 7)
     page.mouse.up()
-    page.get_by_text("Negative ELBO").first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stMetricLabel]", has_text="Negative ELBO").wait_for(timeout=60_000)
     wait_idle(page)
     no_errors(page)
     assert "preprocessed 28×28 input" in page.inner_text("body")
