@@ -23,7 +23,7 @@ def test_fresh_process_round_trip_gives_identical_outputs(store_root, tiny, tmp_
     np.save(tmp_path / "z.npy", z)
     code = (
         "import sys, numpy as np, keras\n"
-        "import vae_core.model  # registers the custom objects; nothing else is set up\n"
+        "import vae_core  # registers the custom objects; nothing else is set up\n"
         f"vae = keras.saving.load_model({str(store_root / 'tiny' / 'model.keras')!r})\n"
         f"z = np.load({str(tmp_path / 'z.npy')!r})\n"
         f"np.save({str(tmp_path / 'out.npy')!r}, keras.ops.convert_to_numpy(vae.decoder(z))[..., 0])\n"

@@ -74,7 +74,7 @@ def page(browser):
 
 
 BUSY = ("() => !!document.querySelector('[data-stale=\"true\"], [data-testid*=Spinner], [data-testid*=Skeleton], "
-        "[data-testid=stStatusWidgetRunningIcon]')")
+        "[data-testid=stStatusWidgetRunningIcon]') || [...document.images].some(i => !i.complete)")
 
 
 def wait_idle(pg, quiet: float = 1.2, timeout: float = 300) -> None:
@@ -96,3 +96,5 @@ def wait_idle(pg, quiet: float = 1.2, timeout: float = 300) -> None:
 def no_errors(pg) -> None:
     exceptions = [e.inner_text()[:500] for e in pg.locator("[data-testid=stException]").all()]
     assert not exceptions, exceptions
+    broken = pg.evaluate("() => [...document.images].filter(i => i.complete && i.naturalWidth === 0).length")
+    assert broken == 0, f"{broken} images failed to load"
