@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -120,3 +121,24 @@ def test_train_cli_tiny(tmp_path):
               "--no-evaluate", env_root=tmp_path, check=True)
     assert "saved" in out.stderr
     assert (tmp_path / "cli" / "model.keras").is_file()
+
+
+def test_two_trainings_with_the_same_name_one_refuses(tmp_path):
+    env = {**os.environ, "VAE_MODELS_DIR": str(tmp_path)}
+    args = [sys.executable, "-m", "vae_core", "train", "--name", "same", "--epochs", "2", "--train-limit", "2048",
+            "--test-limit", "256", "--no-evaluate"]
+    first = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (tmp_path / ".same.lock").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    second = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    _, first_err = first.communicate(timeout=600)
+    assert first.returncode == 0, first_err[-2000:]
+    assert "already being trained" in _one_line_error(second)
+    assert store_models(tmp_path) == ["same"]
+
+
+def store_models(root):
+    from vae_core.store import list_models
+
+    return list_models(root)

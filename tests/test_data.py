@@ -67,3 +67,17 @@ def test_real_mnist_matches_spec(mnist):
     assert abs(float(mnist.x_train.std()) - 0.30811) < 1e-4
     assert np.bincount(mnist.y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert np.bincount(mnist.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_bad_cached_file_is_fetched_again(tmp_path, monkeypatch):
+    checksums = _fake_store(tmp_path)
+    good = {name: (tmp_path / name).read_bytes() for name in data.SHA256}
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"corrupted")
+
+    def refetch(target):
+        for name, content in good.items():
+            (target / name).write_bytes(content)
+
+    monkeypatch.setattr(data, "_from_keras", refetch)
+    assert data.ensure_files(tmp_path, checksums) == "Keras download (keras.datasets.mnist)"
+    assert (tmp_path / "train-images-idx3-ubyte").read_bytes() == good["train-images-idx3-ubyte"]

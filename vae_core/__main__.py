@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import RECONSTRUCTION_LOSSES, ModelConfig, TrainConfig
 from .errors import UserError
-from .store import validate_name
+from .store import refuse_if_training, validate_name
 
 
 def _z(text: str) -> list[float]:
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 def _check(args: argparse.Namespace) -> None:
     """Validation that needs no TensorFlow."""
     if args.command == "train":
-        validate_name(args.name)
+        refuse_if_training(validate_name(args.name))
         try:
             ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed)
             TrainConfig(args.learning_rate, args.batch_size, args.epochs)

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,25 +117,42 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _lock_path(name: str, root: Path | None) -> Path:
+    return _root(root) / f".{validate_name(name)}.lock"
+
+
+def _holder(lock: Path) -> int:
+    try:
+        return int(lock.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def refuse_if_training(name: str, root: Path | None = None) -> None:
+    """Raise TrainingLockedError now (before any slow set-up) when a live process trains model `name`."""
+    lock = _lock_path(name, root)
+    holder = _holder(lock)
+    try:  # a lock created this instant may not hold its pid yet: count it as held
+        fresh = not holder and time.time() - lock.stat().st_mtime < 10
+    except OSError:
+        fresh = False
+    if fresh or (holder and _pid_alive(holder)):
+        raise TrainingLockedError(
+            f"Model {name!r} is already being trained by process {holder}; wait for it or use another --name.")
+
+
 @contextmanager
 def training_lock(name: str, root: Path | None = None) -> Iterator[None]:
     """Hold an exclusive lock on writing model `name`; a second writer gets TrainingLockedError."""
     root = _root(root)
     root.mkdir(parents=True, exist_ok=True)
-    lock = root / f".{validate_name(name)}.lock"
+    lock = _lock_path(name, root)
     for _ in range(2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             break
         except FileExistsError:
-            try:
-                holder = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                holder = 0
-            if holder and _pid_alive(holder):
-                raise TrainingLockedError(
-                    f"Model {name!r} is already being trained by process {holder}; wait for it or use another --name."
-                ) from None
+            refuse_if_training(name, root)
             lock.unlink(missing_ok=True)  # stale lock of a dead process
     else:
         raise TrainingLockedError(f"Could not lock model {name!r}; remove {lock} if no training is running.")
