@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.sidebar import model_picker
+from ui.sidebar import diagnostics, model_picker
 from vae_core.store import list_models
 
 st.set_page_config(page_title="VAE latent explorer", page_icon=":material/grid_view:", layout="wide")
@@ -22,3 +22,5 @@ else:
     page = st.navigation(PAGES)
     st.session_state["model_ref"] = model_picker(names)
 page.run()
+if names:
+    diagnostics()  # after the page ran, so it counts what the page loaded

@@ -25,11 +25,10 @@ def model_picker(names: list[str]) -> ModelRef | None:
         st.sidebar.error(str(exc))
         return None
     _summary(folder, saved)
-    _diagnostics()
     return ref
 
 
-def _diagnostics() -> None:
+def diagnostics() -> None:
     """What this server process holds: how often each model was loaded, and its memory."""
     import psutil
 
