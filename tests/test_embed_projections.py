@@ -84,5 +84,5 @@ def test_smoothing_keeps_length_and_reflects():
 
 
 def test_lr_drops_and_best_epoch():
-    assert lr_drop_epochs([1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4]) == [3, 5]
+    assert lr_drop_epochs([1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4]) == [3, 5]  # lowered at the end of epochs 3 and 5
     assert best_epoch([3.0, 1.0, 2.0]) == 2 and best_epoch([]) is None

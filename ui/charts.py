@@ -34,7 +34,7 @@ def loss_curves(history: dict, window: int = 7, log_y: bool = False) -> go.Figur
                                          name=f"{split} (moving average, {window})", legendgroup=split + "s",
                                          line=dict(color=colours[split], width=2.5, dash="dot")), row=1, col=1)
     for epoch in lr_drop_epochs(history.get("learning_rate", [])):
-        fig.add_vline(x=epoch, line=dict(color="gray", width=1, dash="dash"))
+        fig.add_vline(x=epoch, line=dict(color="gray", width=1, dash="dash"), opacity=0.45)
     best = best_epoch(history.get("val_loss", []))
     if best is not None:
         fig.add_trace(go.Scatter(x=[best], y=[history["val_loss"][best - 1]], mode="markers", name=f"best epoch {best}",

@@ -15,7 +15,10 @@ def smooth(values, window: int = 7) -> np.ndarray:
 
 
 def lr_drop_epochs(learning_rate) -> list[int]:
-    """1-based epochs that trained with a lower learning rate than the epoch before."""
+    """1-based epochs at whose end ReduceLROnPlateau lowered the rate (Keras's own "Epoch N: reducing" count).
+
+    `learning_rate[i]` is the rate in force at the end of epoch i + 1, so a drop shows at the epoch it happened.
+    """
     lr = np.asarray(learning_rate, np.float64)
     return [int(i) + 1 for i in np.flatnonzero(lr[1:] < lr[:-1]) + 1]
 

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from . import store
 from .artifacts import save_model
 from .config import ModelConfig, TrainConfig
+from .history import lr_drop_epochs
 from .model import VAE, build_vae
 
 HISTORY_KEYS = ("loss", "reconstruction_loss", "kl_loss", "val_loss", "val_reconstruction_loss", "val_kl_loss")
@@ -55,6 +56,7 @@ class EpochRecorder(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         record = {k: float(logs[k]) for k in HISTORY_KEYS if k in logs}
+        # runs after ReduceLROnPlateau: the rate in force at the end of this epoch (what the next epoch uses)
         record["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         record["seconds"] = time.perf_counter() - self._start
         for key in self.history:
@@ -107,8 +109,8 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
         "best_val_reconstruction_loss": history["val_reconstruction_loss"][best] if len(val) else None,
         "best_val_kl_loss": history["val_kl_loss"][best] if len(val) else None,
         "stopped_early": len(val) < train.epochs,
-        # epoch e (1-based) whose end lowered the learning rate used from epoch e+1 on
-        "lr_reduced_after_epochs": [i + 1 for i in range(len(lr) - 1) if lr[i + 1] < lr[i]],
+        # epochs at whose end ReduceLROnPlateau lowered the rate (the rate epoch e + 1 trains with)
+        "lr_reduced_after_epochs": lr_drop_epochs(lr),
         "training_seconds": round(seconds, 1),
         "train_images": len(x_train),
         "validation_images": len(x_val),

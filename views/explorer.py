@@ -20,7 +20,6 @@ dim = latent_dim(ref)
 means = R.z_mean(ref)
 images, labels = R.test_set()
 indices = np.arange(len(labels))
-SPAN = 4.0
 
 # For latent_dim > 2 the user picks two dimensions; the others stay at 0 or at a chosen digit's mean.
 dims = (0, 1) if dim >= 2 else (0, 0)
@@ -39,6 +38,10 @@ if dim > 2:
         digit(images[anchor], f"anchor: test #{anchor}, label {labels[anchor]}", width=84)
 
 
+# the plane covers [-SPAN, SPAN] on both axes: at least the prior's ±4, more when the codes spread further
+SPAN = max(4.0, float(np.ceil(np.abs(means[:, list(dims)]).max())))
+
+
 def _z(x: float, y: float) -> np.ndarray:
     z = base.copy()
     z[dims[0]] = x
@@ -47,8 +50,8 @@ def _z(x: float, y: float) -> np.ndarray:
     return z
 
 
-for key in ("z_x", "z_y"):
-    st.session_state.setdefault(key, 0.0)
+for key in ("z_x", "z_y"):  # kept inside this model's range (it may have changed with the model)
+    st.session_state[key] = float(np.clip(st.session_state.get(key, 0.0), -SPAN, SPAN))
 
 
 def plane_digit(point: dict) -> int | None:

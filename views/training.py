@@ -33,7 +33,7 @@ m1.metric("Epochs run", len(history["loss"]))
 m2.metric("Best epoch", best)
 m3.metric("Best validation loss", f"{history['val_loss'][best - 1]:.2f}")
 m4.metric("Training time", f"{sum(history['seconds']) / 60:.1f} min")
-st.caption("Learning rate lowered at epochs: " + (", ".join(map(str, drops)) if drops else "never"))
+st.caption("Learning rate halved at the end of epochs: " + (", ".join(map(str, drops)) if drops else "never"))
 
 table = pd.DataFrame(history)
 table.insert(0, "epoch", range(1, len(table) + 1))

@@ -1,0 +1,68 @@
+"""Refresh README's screenshots from the shipped model: python scripts/screenshots.py [--out docs/screenshots]
+
+Starts `streamlit run app.py` on the real model store, opens each page in headless Chromium, clicks once in the
+latent explorer and uploads a digit, and saves one PNG per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_idle  # noqa: E402
+from tests.browser.test_e2e import PAGES, _to_page_xy, _upload  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+    from PIL import Image
+
+    from vae_core.data import load_mnist
+    from vae_core.store import models_root
+
+    port = free_port()
+    server = start_server(models_root(), port, Path("/tmp/vae-screenshots-server.log"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1250})
+            page.set_default_timeout(600_000)
+            for name, path in PAGES.items():
+                start = time.perf_counter()
+                page.goto(f"{url}/{path}")
+                wait_idle(page, timeout=900)
+                if name == "explorer":
+                    page.mouse.click(*_to_page_xy(page, -0.8, 1.2))
+                    wait_idle(page)
+                if name == "projections":
+                    page.frame_locator("iframe").locator(".js-plotly-plot").wait_for()
+                    time.sleep(1)
+                if name == "reconstructions":
+                    digit = load_mnist().x_test[18, ..., 0]
+                    buffer = io.BytesIO()
+                    Image.fromarray((255 - digit * 255).astype("uint8")).resize((200, 200)).save(buffer, "PNG")
+                    _upload(page, "my-digit.png", buffer.getvalue())
+                    page.set_viewport_size({"width": 1400, "height": 2300})
+                    wait_idle(page)
+                page.screenshot(path=str(args.out / f"{name}.png"), full_page=False)
+                page.set_viewport_size({"width": 1400, "height": 1250})
+                print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
