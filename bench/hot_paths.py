@@ -5,7 +5,7 @@
 Each figure is a ratio against its baseline measured in the same run on the same machine:
   decode one point   decoder.predict(z) (the notebook)          vs FastModel.decode (tf.function)
   15x15 grid         225 decoder.predict calls (the notebook)   vs one batched FastModel.decode
-  encode test set    encoder.predict(x, batch_size=128)         vs FastModel.encode (batches of 2048)
+  encode test set    encoder.predict(x, batch_size=128)         vs FastModel.encode (batches of 1024)
   projections        t-SNE / UMAP of 2,000 latent means computed vs read back from the on-disk cache
 """
 

@@ -16,9 +16,11 @@ from .model import VAE
 class FastModel:
     """Graph-compiled, retrace-free encode/decode of one VAE."""
 
-    def __init__(self, vae: VAE, encode_batch: int = 2048):
+    def __init__(self, vae: VAE, batch: int = 1024):
         self.latent_dim = int(vae.decoder.inputs[0].shape[-1])
-        self.encode_batch = encode_batch
+        # Larger calls run in chunks of `batch`: one 10,000-image decode would hold ~1 GB of activations
+        # (10,000 x 28 x 28 x 32 floats per layer) and the allocator keeps that peak for the life of the process.
+        self.batch = batch
         decoder, encoder = vae.decoder, vae.encoder
         self._decode = tf.function(
             lambda z: decoder(z, training=False),
@@ -30,16 +32,19 @@ class FastModel:
         )
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """z (N, latent_dim) -> images (N, 28, 28) float32 in (0, 1), one graph call."""
+        """z (N, latent_dim) -> images (N, 28, 28) float32 in (0, 1); one graph call per `batch` points."""
         z = np.asarray(z, dtype=np.float32).reshape(-1, self.latent_dim)
-        return self._decode(z).numpy()[..., 0]
+        if len(z) <= self.batch:
+            return self._decode(z).numpy()[..., 0]
+        return np.concatenate([self._decode(z[i:i + self.batch]).numpy()[..., 0]
+                               for i in range(0, len(z), self.batch)])
 
     def encode(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """images (N, 28, 28[, 1]) -> (z_mean, z_log_var), each (N, latent_dim); batched graph calls."""
+        """images (N, 28, 28[, 1]) -> (z_mean, z_log_var), each (N, latent_dim); one graph call per `batch`."""
         x = np.asarray(x, dtype=np.float32).reshape(-1, 28, 28, 1)
         means, log_vars = [], []
-        for start in range(0, len(x), self.encode_batch):
-            mean, log_var = self._encode(x[start:start + self.encode_batch])
+        for start in range(0, len(x), self.batch):
+            mean, log_var = self._encode(x[start:start + self.batch])
             means.append(mean.numpy())
             log_vars.append(log_var.numpy())
         if not means:
