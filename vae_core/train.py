@@ -69,14 +69,6 @@ class EpochRecorder(keras.callbacks.Callback):
             self.on_epoch({"epoch": epoch + 1, **record})
 
 
-def make_dataset(x: np.ndarray, batch_size: int, shuffle_seed: int | None) -> tf.data.Dataset:
-    """Batches of images; reshuffled every epoch when a seed is given."""
-    ds = tf.data.Dataset.from_tensor_slices(x)
-    if shuffle_seed is not None:
-        ds = ds.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
 def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.ndarray,
         on_epoch: EpochCallback | None = None, on_batch: BatchCallback | None = None,
         show_progress: bool = True) -> tuple[VAE, dict[str, list[float]], dict]:
@@ -93,9 +85,11 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     reduce = keras.callbacks.ReduceLROnPlateau(
         monitor="val_loss", factor=train.reduce_lr_factor, patience=train.reduce_lr_patience, min_lr=train.min_lr)
     start = time.perf_counter()
-    vae.fit(make_dataset(x_train, train.batch_size, config.seed), epochs=train.epochs,
-            validation_data=make_dataset(x_val, train.batch_size, None),
-            callbacks=[reduce, early, recorder], shuffle=False, verbose=0)  # the dataset shuffles itself
+    # NumPy arrays straight into fit (Keras shuffles them each epoch from the seeded global generator): measured
+    # faster here than a tf.data pipeline with shuffle + prefetch, which also slowed later work in the same
+    # process (bench/train_throughput.py, bench/RESULTS.md).
+    vae.fit(x_train, epochs=train.epochs, batch_size=train.batch_size, validation_data=(x_val,),
+            callbacks=[reduce, early, recorder], shuffle=True, verbose=0)
     seconds = time.perf_counter() - start
     history = recorder.history
     val = np.asarray(history["val_loss"])
