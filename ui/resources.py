@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -128,10 +127,6 @@ def reconstruct(ref: ModelRef, images: np.ndarray) -> np.ndarray:
     """Deterministic reconstruction: decode the latent mean."""
     mean, _ = encode(ref, images)
     return decode(ref, mean)
-
-
-def model_folder(ref: ModelRef) -> Path:
-    return store.model_dir(ref.name)
 
 
 @st.cache_resource
