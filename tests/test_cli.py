@@ -142,3 +142,20 @@ def store_models(root):
     from vae_core.store import list_models
 
     return list_models(root)
+
+
+def test_sigterm_during_training_leaves_nothing(tmp_path):
+    import signal
+
+    env = {**os.environ, "VAE_MODELS_DIR": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-m", "vae_core", "train", "--name", "t", "--epochs", "50",
+                                "--train-limit", "4096", "--test-limit", "256", "--no-evaluate"], env=env,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (tmp_path / ".t.lock").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)  # inside fit
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "interrupted" in err
+    assert list(tmp_path.iterdir()) == []  # no model, no temporary folder, no lock

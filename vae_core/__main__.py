@@ -6,6 +6,7 @@ Arguments are validated before TensorFlow is imported, and user errors print one
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -112,7 +113,12 @@ def _run(args: argparse.Namespace) -> None:
     getattr(commands, "fetch_data" if args.command == "data" else args.command)(args)
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: temporary folder and lock removed, nothing written
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     args = _parser().parse_args(argv)
     try:
         _check(args)
@@ -121,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+        print("interrupted: nothing was written, the previous model (if any) is unchanged", file=sys.stderr)
         return 130
     return 0
 
