@@ -1,0 +1,69 @@
+"""The app as a user feels it, on the shipped model, in headless Chromium.
+
+    python -m bench.app_latency [--clicks 50]
+
+1. server start -> first page (the latent explorer) rendered: from launching `streamlit run app.py` until the
+   decoded image and the plot are on screen;
+2. click -> decoded image shown: from the mouse click on the latent plane until the new z is written and the new
+   image has loaded, over N clicks at different points (p50 / p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_idle
+from tests.browser.test_e2e import _shown_z, _to_page_xy
+from vae_core.store import models_root
+
+IMAGE_SRC = ("() => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
+             ".find(i => i.naturalWidth === 280); return i ? i.src : null; }")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clicks", type=int, default=50)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.set_default_timeout(300_000)
+        port = free_port()
+        start = time.perf_counter()
+        server = start_server(models_root(), port, Path("/tmp/vae-latency-server.log"))
+        try:
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector(".js-plotly-plot .nsewdrag")
+            page.wait_for_function(IMAGE_SRC)
+            first_page = time.perf_counter() - start
+            wait_idle(page)
+            times = []
+            for k in range(args.clicks):
+                x, y = -3.0 + (k * 0.37) % 6.0, 2.5 - (k * 0.23) % 5.0
+                before_z, before_src = _shown_z(page), page.evaluate(IMAGE_SRC)
+                t0 = time.perf_counter()
+                page.mouse.click(*_to_page_xy(page, x, y))
+                page.wait_for_function(
+                    "([src]) => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
+                    ".find(i => i.naturalWidth === 280); return i && i.src !== src && i.complete; }",
+                    arg=[before_src], timeout=30_000)
+                times.append(time.perf_counter() - t0)
+                assert _shown_z(page) != before_z
+                time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            browser.close()
+    q = statistics.quantiles(times, n=20)
+    print(f"| server start → first page rendered | {first_page:.1f} s | target < 10 s |")
+    print(f"| click → decoded image shown ({len(times)} clicks) | p50 {statistics.median(times) * 1e3:.0f} ms, "
+          f"p95 {q[18] * 1e3:.0f} ms | target p50 < 300 ms, p95 < 1 s |")
+
+
+if __name__ == "__main__":
+    main()
