@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, no_errors, start_server, wait_idle
+from tests.browser.conftest import no_errors, served_app, wait_idle
 from tests.browser.test_e2e import PAGES, _diagnostics, _to_page_xy
 from vae_core.store import models_root
 
@@ -25,24 +25,18 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=4)
     parser.add_argument("--clicks", type=int, default=25)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    port = free_port()
-    server = start_server(models_root(), port, Path("/tmp/vae-bench-server.log"))
-    proc = psutil.Process(server.pid)
-    peak = [proc.memory_info().rss]
     stop = threading.Event()
+    with served_app(models_root(), Path("/tmp/vae-bench-server.log")) as (url, server, browser):
+        proc = psutil.Process(server.pid)
+        peak = [proc.memory_info().rss]
 
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
-            time.sleep(0.05)
+        def sample():
+            while not stop.is_set():
+                peak[0] = max(peak[0], proc.memory_info().rss)
+                time.sleep(0.05)
 
-    threading.Thread(target=sample, daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        threading.Thread(target=sample, daemon=True).start()
+        try:
             first = browser.new_page(viewport={"width": 1400, "height": 1400})
             first.set_default_timeout(600_000)
             for path in PAGES.values():
@@ -64,11 +58,8 @@ def main() -> None:
                 wait_idle(page)
                 no_errors(page)
             loads = _diagnostics(pages[0])
-            browser.close()
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=30)
+        finally:
+            stop.set()
     print(f"| {args.sessions} sessions × {args.clicks} clicks, shipped model | after visiting every page: "
           f"{after_pages / 2**20:.0f} MiB | peak: {peak[0] / 2**20:.0f} MiB | errors: 0 | {loads} |")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_idle  # noqa: E402
+from tests.browser.conftest import served_app, wait_idle  # noqa: E402
 from tests.browser.test_e2e import PAGES, _to_page_xy, _upload  # noqa: E402
 
 
@@ -25,43 +25,33 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
     from vae_core.data import load_mnist
     from vae_core.store import models_root
 
-    port = free_port()
-    server = start_server(models_root(), port, Path("/tmp/vae-screenshots-server.log"))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1250})
-            page.set_default_timeout(600_000)
-            for name, path in PAGES.items():
-                start = time.perf_counter()
-                page.goto(f"{url}/{path}")
-                wait_idle(page, timeout=900)
-                if name == "explorer":
-                    page.mouse.click(*_to_page_xy(page, -0.8, 1.2))
-                    wait_idle(page)
-                if name == "projections":
-                    page.frame_locator("iframe").locator(".js-plotly-plot").wait_for()
-                    time.sleep(1)
-                if name == "reconstructions":
-                    digit = load_mnist().x_test[18, ..., 0]
-                    buffer = io.BytesIO()
-                    Image.fromarray((255 - digit * 255).astype("uint8")).resize((200, 200)).save(buffer, "PNG")
-                    _upload(page, "my-digit.png", buffer.getvalue())
-                    page.set_viewport_size({"width": 1400, "height": 2300})
-                    wait_idle(page)
-                page.screenshot(path=str(args.out / f"{name}.png"), full_page=False)
-                page.set_viewport_size({"width": 1400, "height": 1250})
-                print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with served_app(models_root(), Path("/tmp/vae-screenshots-server.log")) as (url, _, browser):
+        page = browser.new_page(viewport={"width": 1400, "height": 1250})
+        page.set_default_timeout(600_000)
+        for name, path in PAGES.items():
+            start = time.perf_counter()
+            page.goto(f"{url}/{path}")
+            wait_idle(page, timeout=900)
+            if name == "explorer":
+                page.mouse.click(*_to_page_xy(page, -0.8, 1.2))
+                wait_idle(page)
+            if name == "projections":
+                page.frame_locator("iframe").locator(".js-plotly-plot").wait_for()
+                time.sleep(1)
+            if name == "reconstructions":
+                digit = load_mnist().x_test[18, ..., 0]
+                buffer = io.BytesIO()
+                Image.fromarray((255 - digit * 255).astype("uint8")).resize((200, 200)).save(buffer, "PNG")
+                _upload(page, "my-digit.png", buffer.getvalue())
+                page.set_viewport_size({"width": 1400, "height": 2300})
+                wait_idle(page)
+            page.screenshot(path=str(args.out / f"{name}.png"), full_page=False)
+            page.set_viewport_size({"width": 1400, "height": 1250})
+            print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)
 
 
 if __name__ == "__main__":

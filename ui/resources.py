@@ -117,10 +117,11 @@ def samples(ref: ModelRef, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return sample_prior(loaded(ref).fast, n, seed)
 
 
-def negative_elbo(ref: ModelRef, images: np.ndarray) -> np.ndarray:
-    from vae_core.evaluate import negative_elbo as compute
+def describe_digits(ref: ModelRef, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z_mean, reconstruction, negative ELBO) of images, from one encoding."""
+    from vae_core.evaluate import describe_digits as compute
 
-    return compute(loaded(ref), images)
+    return compute(loaded(ref), np.asarray(images, np.float32))
 
 
 def reconstruct(ref: ModelRef, images: np.ndarray) -> np.ndarray:

@@ -52,19 +52,17 @@ def evaluate(args: argparse.Namespace, mnist: data.Mnist | None = None) -> None:
 
 
 def reconstruct(args: argparse.Namespace) -> None:
-    from .evaluate import negative_elbo
+    from .evaluate import describe_digits
 
     loaded = load_model(args.model)
     prepared = [(path, preprocess.load_digit(path)) for path in args.images]  # all checked before writing
     args.out.mkdir(parents=True, exist_ok=True)
     for path, digit in prepared:
-        z_mean, _ = loaded.fast.encode(digit[None])
-        recon = loaded.fast.decode(z_mean)[0]
+        z_mean, recon, nelbo = describe_digits(loaded, digit[None])
         images.save_png(args.out / f"{path.stem}.input.png", digit)
-        images.save_png(args.out / f"{path.stem}.reconstruction.png", recon)
-        nelbo = float(negative_elbo(loaded, digit[None])[0])
+        images.save_png(args.out / f"{path.stem}.reconstruction.png", recon[0])
         _emit({"file": str(path), "z_mean": [round(float(v), 6) for v in z_mean[0]],
-               "negative_elbo": round(nelbo, 4)})
+               "negative_elbo": round(float(nelbo[0]), 4)})
 
 
 def decode(args: argparse.Namespace) -> None:

@@ -34,18 +34,24 @@ def kl_per_image(z_mean: np.ndarray, z_log_var: np.ndarray) -> np.ndarray:
     return -0.5 * (1.0 + z_log_var - z_mean**2 - np.exp(z_log_var)).sum(axis=1)
 
 
-def per_image_losses(loaded: LoadedModel, x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(reconstruction (N,), kl (N,)) with one seeded draw z ~ q(z|x) per image, as in training."""
-    z_mean, z_log_var = loaded.fast.encode(x)
+def _losses(loaded: LoadedModel, x: np.ndarray, z_mean: np.ndarray, z_log_var: np.ndarray,
+            seed: int) -> tuple[np.ndarray, np.ndarray]:
     eps = np.random.default_rng(seed).standard_normal(z_mean.shape).astype(np.float32)
     x_hat = loaded.fast.decode(z_mean + np.exp(0.5 * z_log_var) * eps)
     return reconstruction_per_image(x, x_hat, loaded.config.reconstruction), kl_per_image(z_mean, z_log_var)
 
 
-def negative_elbo(loaded: LoadedModel, x: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Negative ELBO (reconstruction + KL, beta = 1) of each image, (N,)."""
-    reconstruction, kl = per_image_losses(loaded, x, seed)
-    return reconstruction + kl
+def per_image_losses(loaded: LoadedModel, x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(reconstruction (N,), kl (N,)) with one seeded draw z ~ q(z|x) per image, as in training."""
+    return _losses(loaded, x, *loaded.fast.encode(x), seed)
+
+
+def describe_digits(loaded: LoadedModel, x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One encoding of images x (N, 28, 28) -> (z_mean (N, d), reconstruction of z_mean (N, 28, 28),
+    negative ELBO (N,), reconstruction + KL with beta = 1, the same draw as `per_image_losses`)."""
+    z_mean, z_log_var = loaded.fast.encode(x)
+    reconstruction, kl = _losses(loaded, x, z_mean, z_log_var, seed)
+    return z_mean, loaded.fast.decode(z_mean), reconstruction + kl
 
 
 def iwae_per_image(loaded: LoadedModel, x: np.ndarray, k: int = 50, seed: int = 0, chunk: int = 200) -> np.ndarray:

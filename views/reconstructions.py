@@ -89,9 +89,8 @@ if raw is not None:
     except BadImageError as exc:
         st.error(str(exc))
         st.stop()
-    mean, _ = R.encode(ref, mine[None])
-    back = R.decode(ref, mean)[0]
-    score = float(R.negative_elbo(ref, mine[None])[0])
+    mean, back, score = R.describe_digits(ref, mine[None])
+    back, score = back[0], float(score[0])
     percentile = float((nelbo_all < score).mean() * 100)
     u1, u2, u3 = st.columns([1, 1, 3])
     with u1:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,25 @@ def start_server(models: Path, port: int, log: Path) -> subprocess.Popen:
             time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"streamlit did not start; log: {log.read_text()[-2000:]}")
+
+
+@contextmanager
+def served_app(models: Path, log: Path):
+    """Start the app on a free port and headless Chromium; yield (url, server process, browser); stop both."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    process = start_server(models, port, log)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield f"http://127.0.0.1:{port}", process, browser
+            finally:
+                browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
