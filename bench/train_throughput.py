@@ -1,76 +1,163 @@
-"""Training throughput: the product's input pipeline against the reference's NumPy-into-fit, same loss math.
+"""Training throughput: ways of running the reference's training step, each against the reference, plus the floor.
 
-    python -m bench.train_throughput [--epochs 2]
+    python -m bench.train_throughput [--epochs 4] [--variants reference,product,spe16,jit,inter1,bf16,batch512]
 
-Both runs train the same VAE class (same train_step: gradient tape, reconstruction + KL) from the same seed for the
-same number of epochs on the full 60,000 digits with validation on the 10,000 test digits; the feeding and the
-callbacks may differ:
+Every variant trains the same VAE class (same gradient-tape train_step, reconstruction + KL) from the same seed on
+the full 60,000 digits with validation on the 10,000 test digits, each in a fresh Python process (so one variant's
+threads and allocator state cannot slow the next; a slow-down carried over within a process was seen here):
   reference  vae.fit(x_train, batch_size=128, validation_data=(x_test,))   (Keras defaults, NumPy arrays)
-  product    vae_core.train.fit (the recipe's callbacks plus the epoch recorder)
-Throughput counts training images per second of whole epochs (validation included), after the first epoch
-(graph tracing) when more than one epoch runs.
+  product    vae_core.train.fit: the recipe's callbacks and the epoch recorder, as `python -m vae_core train` runs
+  spe16      the reference with compile(steps_per_execution=16)             (16 steps per tf.function call)
+  jit        the reference with compile(jit_compile=True)                    (XLA)
+  inter1     the reference with TF_NUM_INTEROP_THREADS=1                     (thread settings)
+  bf16       the reference under keras.mixed_precision "mixed_bfloat16"      (bf16 compute, float32 weights)
+  batch512   the reference with batch_size=512                               (an option; not the recipe)
+Images/s counts training images per second of whole epochs, validation included; the first epoch (tracing) is
+left out when more than one runs. The floor: floating-point operations per training image from the layer shapes,
+and the machine's attainable rate from a 4096 x 4096 float32 matrix product on the same cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
+import subprocess
+import sys
 import time
 
-from vae_core.quiet import import_keras_quietly
-
-import_keras_quietly()
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from vae_core.config import ModelConfig, TrainConfig  # noqa: E402
-from vae_core.data import load_mnist  # noqa: E402
-from vae_core.model import build_vae  # noqa: E402
-from vae_core.train import fit  # noqa: E402
+VARIANTS = ("reference", "product", "spe16", "jit", "inter1", "bf16", "batch512")
+ENV = {"inter1": {"TF_NUM_INTEROP_THREADS": "1"}}
 
 
-class Timer(keras.callbacks.Callback):
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
+def layer_flops() -> dict[str, int]:
+    """Forward FLOPs (multiply + add = 2) per image of each layer with weights, from the built model's shapes."""
+    import keras
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds = getattr(self, "seconds", []) + [time.perf_counter() - self.start]
+    from vae_core.config import ModelConfig
+    from vae_core.model import build_vae
+
+    vae = build_vae(ModelConfig())
+    flops = {}
+    for model in (vae.encoder, vae.decoder):
+        for layer in model.layers:
+            if not layer.weights:
+                continue
+            kernel = layer.weights[0]
+            size = math.prod(kernel.shape)
+            if isinstance(layer, keras.layers.Conv2DTranspose):  # every input pixel scatters a kernel-sized patch
+                _, h, w, _ = layer.input.shape
+            elif isinstance(layer, keras.layers.Conv2D):  # every output pixel gathers one
+                _, h, w, _ = layer.output.shape
+            else:  # Dense
+                h = w = 1
+            flops[f"{model.name}/{layer.name}"] = 2 * h * w * size
+    return flops
 
 
-def reference(mnist, epochs: int, seed: int):
+def floor(train_images: int, val_images: int) -> dict:
+    """FLOPs of one epoch and the attainable float32 GFLOP/s of this machine."""
+    import tensorflow as tf
+
+    per_layer = layer_flops()
+    forward = sum(per_layer.values())
+    first = next(iter(per_layer.values()))  # the first layer needs no gradient with respect to its input
+    train_step = 3 * forward - first  # forward + gradient w.r.t. inputs + gradient w.r.t. weights
+    a, b = tf.random.normal((4096, 4096)), tf.random.normal((4096, 4096))
+    matmul = tf.function(lambda a, b: tf.linalg.matmul(a, b))
+    matmul(a, b).numpy()
+    rates = []
+    for _ in range(5):
+        start = time.perf_counter()
+        matmul(a, b).numpy()
+        rates.append(2 * 4096 ** 3 / (time.perf_counter() - start) / 1e9)
+    return {"per_layer": per_layer, "forward": forward, "train_step": train_step,
+            "epoch": train_images * train_step + val_images * forward, "gflops": max(rates)}
+
+
+def run_one(variant: str, epochs: int, seed: int) -> dict:
+    """Train one variant in this process; returns seconds per epoch and validation losses."""
+    from vae_core.quiet import import_keras_quietly
+
+    import_keras_quietly()
+    import keras
+
+    from vae_core.config import ModelConfig, TrainConfig
+    from vae_core.data import load_mnist
+    from vae_core.model import build_vae
+    from vae_core.train import fit
+
+    mnist = load_mnist()
+    if variant == "product":
+        _, history, _ = fit(ModelConfig(seed=seed), TrainConfig(epochs=epochs), mnist.x_train, mnist.x_test,
+                            show_progress=False)
+        return {"seconds": history["seconds"], "val_loss": history["val_loss"]}
+    if variant == "bf16":
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     vae = build_vae(ModelConfig(seed=seed))
-    vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=1e-3))
-    timer = Timer()
-    history = vae.fit(mnist.x_train, epochs=epochs, batch_size=128, validation_data=(mnist.x_test,),
-                      callbacks=[timer], verbose=0)
-    return timer.seconds, history.history["val_loss"]
+    vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=1e-3), jit_compile=variant == "jit",
+                steps_per_execution=16 if variant == "spe16" else 1)
 
+    seconds = []
 
-def product(mnist, epochs: int, seed: int):
-    _, history, _ = fit(ModelConfig(seed=seed), TrainConfig(epochs=epochs), mnist.x_train, mnist.x_test,
-                        show_progress=False)
-    return history["seconds"], history["val_loss"]
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds.append(time.perf_counter() - self.start)
+
+    history = vae.fit(mnist.x_train, epochs=epochs, batch_size=512 if variant == "batch512" else 128,
+                      validation_data=(mnist.x_test,), callbacks=[Timer()], verbose=0)
+    return {"seconds": seconds, "val_loss": [float(v) for v in history.history["val_loss"]]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--product-first", action="store_true", help="run the product first (order check)")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--one", choices=VARIANTS, help=argparse.SUPPRESS)  # internal: run one variant here
     args = parser.parse_args()
-    mnist = load_mnist()
-    rows = []
-    runs = [("reference (NumPy into fit)", reference), ("product (vae_core.train.fit)", product)]
-    for name, run in (runs[::-1] if args.product_first else runs):
-        seconds, val = run(mnist, args.epochs, args.seed)
-        timed = seconds[1:] or seconds
-        rows.append((name, len(mnist.x_train) / np.mean(timed), val[-1]))
-    rows.sort(key=lambda r: not r[0].startswith("reference"))
-    base = rows[0][1]
-    print("| pipeline | images/s (epoch incl. validation) | ratio | val_loss after "
-          f"{args.epochs} epochs |\n|---|---|---|---|")
-    for name, speed, val in rows:
-        print(f"| {name} | {speed:.0f} | {speed / base:.2f}× | {val:.2f} |")
+    if args.one:
+        print(json.dumps(run_one(args.one, args.epochs, args.seed)))
+        return
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown or "reference" not in variants:
+        parser.error(f"variants must include reference and come from {', '.join(VARIANTS)}; got {unknown or variants}")
+    variants.sort(key=lambda v: v != "reference")  # the baseline first
+    results = {}
+    for variant in variants:
+        print(f"running {variant} ...", file=sys.stderr, flush=True)
+        proc = subprocess.run([sys.executable, "-m", "bench.train_throughput", "--one", variant,
+                               "--epochs", str(args.epochs), "--seed", str(args.seed)],
+                              env={**os.environ, **ENV.get(variant, {})}, capture_output=True, text=True)
+        if proc.returncode:
+            print(f"{variant} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        results[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    from vae_core.quiet import import_keras_quietly
+
+    import_keras_quietly()
+    f = floor(60_000, 10_000)
+    print(f"\nFLOPs per image: forward {f['forward'] / 1e6:.2f} M, training step {f['train_step'] / 1e6:.2f} M; "
+          f"one epoch (60,000 trained + 10,000 validated) {f['epoch'] / 1e12:.2f} TFLOP; "
+          f"attainable float32 (4096² matmul): {f['gflops']:.0f} GFLOP/s → floor "
+          f"{f['epoch'] / f['gflops'] / 1e9:.1f} s per epoch, {60_000 / (f['epoch'] / f['gflops'] / 1e9):,.0f} images/s\n")
+    import numpy as np
+
+    base = 60_000 / np.median(results["reference"]["seconds"][1:] or results["reference"]["seconds"])
+    print(f"| variant | images/s, median of epochs 2–{args.epochs} (min–max) | ratio to reference | "
+          f"val_loss after {args.epochs} epochs | fraction of the float32 floor |\n|---|---|---|---|---|")
+    for variant, r in results.items():
+        timed = np.asarray(r["seconds"][1:] or r["seconds"])
+        speed = 60_000 / np.median(timed)
+        ratio = f"{speed / base:.2f}×"
+        print(f"| {variant} | {speed:,.0f} ({60_000 / timed.max():,.0f}–{60_000 / timed.min():,.0f}) | {ratio} | "
+              f"{r['val_loss'][-1]:.2f} | {speed * f['epoch'] / 60_000 / (f['gflops'] * 1e9):.0%} |")
 
 
 if __name__ == "__main__":

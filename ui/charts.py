@@ -13,6 +13,7 @@ PALETTE = qualitative.Plotly  # 10 qualitative colours, one per digit (SPEC §4.
 GRID_TRACE = "click anywhere"
 DIGIT_TRACE_PREFIX = "digit "
 CURRENT_TRACE = "current z"
+CURRENT_COLOUR = "crimson"  # the current z: the marker trace, or Plotly's highlight of a clicked point
 
 
 def loss_curves(history: dict, window: int = 7, log_y: bool = False) -> go.Figure:
@@ -47,7 +48,8 @@ def loss_curves(history: dict, window: int = 7, log_y: bool = False) -> go.Figur
     return fig
 
 
-def _digit_traces(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, size: int = 5) -> list[go.Scattergl]:
+def _digit_traces(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, size: int = 5,
+                  selected: dict | None = None) -> list[go.Scattergl]:
     traces = []
     for digit in range(10):
         mask = labels == digit
@@ -56,7 +58,7 @@ def _digit_traces(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, size:
             marker=dict(size=size, color=PALETTE[digit], opacity=0.8),
             customdata=np.stack([indices[mask], labels[mask]], axis=1),
             hovertemplate="digit %{customdata[1]} · test #%{customdata[0]}<extra></extra>",
-            unselected=dict(marker=dict(opacity=0.8)), selected=dict(marker=dict(opacity=1.0))))
+            unselected=dict(marker=dict(opacity=0.8)), selected=dict(marker=selected or dict(opacity=1.0))))
     return traces
 
 
@@ -77,15 +79,23 @@ def click_grid(x_range: tuple[float, float], y_range: tuple[float, float], n: in
     return go.Scattergl(x=gx.ravel(), y=gy.ravel(), mode="markers", name=GRID_TRACE, showlegend=False,
                         marker=dict(size=9, color="rgba(0,0,0,0)"),
                         hovertemplate="(%{x:.2f}, %{y:.2f})<extra>click to decode</extra>",
-                        selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)))
+                        selected=dict(marker=dict(opacity=1, color=CURRENT_COLOUR, size=11)),
+                        unselected=dict(marker=dict(opacity=0)))
 
 
-def explorer_plane(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, current: tuple[float, float],
+def explorer_plane(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, current: tuple[float, float] | None,
                    span: float, axis_names: tuple[str, str] = ("z₁", "z₂"), grid_n: int = 81) -> go.Figure:
-    """The latent plane: the grid trace first (underneath), then the digits, then the current point."""
-    fig = go.Figure([click_grid((-span, span), (-span, span), grid_n), *_digit_traces(xy, labels, indices)])
-    fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name=CURRENT_TRACE, hoverinfo="skip",
-                             marker=dict(symbol="x-thin", size=18, line=dict(width=3, color="crimson"))))
+    """The latent plane: the grid trace first (underneath), then the digits, then the current point if given.
+
+    A clicked point (grid or digit) is highlighted by Plotly's own selection style in the same colour, so after a
+    click the figure need not change (`current=None`).
+    """
+    digits = _digit_traces(xy, labels, indices, selected=dict(opacity=1, color=CURRENT_COLOUR, size=11))
+    fig = go.Figure([click_grid((-span, span), (-span, span), grid_n), *digits])
+    if current is not None:
+        fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name=CURRENT_TRACE,
+                                 hoverinfo="skip",
+                                 marker=dict(symbol="x-thin", size=18, line=dict(width=3, color=CURRENT_COLOUR))))
     fig.update_xaxes(range=[-span, span], title_text=axis_names[0], zeroline=True)
     fig.update_yaxes(range=[-span, span], title_text=axis_names[1], zeroline=True)
     fig.update_layout(height=560, margin=dict(t=10, l=10, r=10, b=10), clickmode="event+select", dragmode="pan",

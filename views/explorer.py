@@ -54,36 +54,65 @@ for key in ("z_x", "z_y"):  # kept inside this model's range (it may have change
     st.session_state[key] = float(np.clip(st.session_state.get(key, 0.0), -SPAN, SPAN))
 
 
-def plane_digit(point: dict) -> int | None:
+DOTS = (1_000, 2_000, 5_000, 10_000)
+
+
+def plane_digit(point: dict, shown: np.ndarray) -> int | None:
     """The test index of a clicked digit dot, or None for the click grid (trace 0; digit d is trace d + 1)."""
     curve = point.get("curve_number")
     if curve is None or not 1 <= curve <= 10:
         return None
-    return int(indices[labels == curve - 1][point["point_index"]])
+    return int(shown[labels[shown] == curve - 1][point["point_index"]])
+
+
+def take_click(key: str, xy: np.ndarray, shown: np.ndarray) -> None:
+    """Move z to the point the last click selected, before the plot is drawn.
+
+    The chart's selection is in session state when the fragment reruns for it, so reading it here (rather than
+    from `st.plotly_chart`'s return value after drawing) lets one rerun update the image; reading it afterwards
+    needed a second rerun per click.
+    """
+    event = st.session_state.get(key) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    if not points:
+        return
+    point = points[0]
+    signature = (key, point.get("x"), point.get("y"), point.get("curve_number"), point.get("point_index"))
+    if signature == st.session_state.get("last_click"):
+        return
+    st.session_state["last_click"] = signature
+    clicked = plane_digit(point, shown)
+    x, y = (xy[clicked] if clicked is not None else (point["x"], point["y"]))
+    st.session_state["z_x"] = float(np.clip(x, -SPAN, SPAN))
+    st.session_state["z_y"] = float(np.clip(y, -SPAN, SPAN)) if dim >= 2 else 0.0
+    st.session_state["clicked_digit"] = clicked
+    st.session_state["click_z"] = (st.session_state["z_x"], st.session_state["z_y"])
 
 
 @st.fragment
 def plane() -> None:
     """The plot and the decoded image: a click reruns only this fragment."""
+    xy = means[:, list(dims)] if dim >= 2 else np.stack([means[:, 0], np.zeros(len(means))], axis=1)
+    # the dots drawn: the first n test digits (every class is there); fewer dots redraw faster in the browser
+    options = sorted({min(d, len(labels)) for d in DOTS})
+    n_shown = st.session_state.get("dots") or min(DOTS[1], len(labels))  # None when the user deselects
+    shown = indices[:n_shown]
+    # After a click, Plotly itself highlights the clicked point (the selection), so the figure is left exactly as
+    # it was: Streamlit then sends no new figure and the browser does not redraw thousands of WebGL points, which
+    # was most of a click's latency (bench/RESULTS.md). Only when the sliders move z away from the clicked point
+    # does the figure get its own "current z" marker, on a fresh chart (new key) so the old highlight goes.
+    key = f"plane-{n_shown}-{st.session_state.get('plane_generation', 0)}"
+    take_click(key, xy, shown)
+    current = (st.session_state["z_x"], st.session_state["z_y"])
+    from_click = st.session_state.get("click_z") == current and st.session_state.get("last_click", ("",))[0] == key
+    if not from_click and st.session_state.get("click_z") is not None:
+        st.session_state["click_z"] = st.session_state["clicked_digit"] = None
+        st.session_state["plane_generation"] = st.session_state.get("plane_generation", 0) + 1
+        key = f"plane-{n_shown}-{st.session_state['plane_generation']}"
     left, right = st.columns([3, 2], gap="large")
-    with left:
-        xy = means[:, list(dims)] if dim >= 2 else np.stack([means[:, 0], np.zeros(len(means))], axis=1)
-        current = (st.session_state["z_x"], st.session_state["z_y"])
-        names = (f"z{dims[0] + 1}", f"z{dims[1] + 1}" if dim >= 2 else "(unused)")
-        event = st.plotly_chart(explorer_plane(xy, labels, indices, current, SPAN, names), key="plane",
-                                on_select="rerun", selection_mode="points", width="stretch")
-        points = (event or {}).get("selection", {}).get("points", [])
-        if points:
-            point = points[0]
-            signature = (point.get("x"), point.get("y"), point.get("curve_number"), point.get("point_index"))
-            if signature != st.session_state.get("last_click"):
-                st.session_state["last_click"] = signature
-                clicked = plane_digit(point)
-                x, y = (xy[clicked] if clicked is not None else (point["x"], point["y"]))
-                st.session_state["z_x"] = float(np.clip(x, -SPAN, SPAN))
-                st.session_state["z_y"] = float(np.clip(y, -SPAN, SPAN)) if dim >= 2 else 0.0
-                st.session_state["clicked_digit"] = clicked
-                st.rerun(scope="fragment")
+    names = (f"z{dims[0] + 1}", f"z{dims[1] + 1}" if dim >= 2 else "(unused)")
+    # the image column is written first: its small messages reach the browser, and the decoded digit is shown,
+    # before the browser starts redrawing the plot (measured: that redraw is most of a click's latency)
     with right:
         st.slider(f"{names[0]}", -SPAN, SPAN, key="z_x", step=0.01)
         st.slider(f"{names[1]}", -SPAN, SPAN, key="z_y", step=0.01, disabled=dim < 2)
@@ -99,6 +128,14 @@ def plane() -> None:
         st.caption("Nearest test digits (by latent mean)")
         gallery(images[nearest], columns=8, scale=2,
                 caption=" · ".join(f"#{i}:{labels[i]}" for i in nearest))
+    with left:
+        figure = explorer_plane(xy[shown], labels[shown], shown, None if from_click else current, SPAN, names)
+        st.plotly_chart(figure, key=key,
+                        on_select="rerun", selection_mode="points", width="stretch")
+        st.segmented_control("Test digits shown", options, key="dots", default=min(DOTS[1], len(labels)),
+                             format_func=lambda d: f"{d:,}", help="The first n test digits, drawn at their "
+                             "latent means. Fewer dots make each click redraw faster; the nearest digits below "
+                             "are always searched among all of them.")
 
 
 plane()

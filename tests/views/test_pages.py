@@ -1,6 +1,8 @@
 """AppTest per page: each renders without exception and one interaction agrees with the core's own output."""
 
+import base64
 import io
+import json
 
 import numpy as np
 import pytest
@@ -25,6 +27,32 @@ def test_explorer_sliders_decode_and_neighbours(app, tiny, mnist):
     nearest = np.argsort(((means - [1.0, -0.5]) ** 2).sum(axis=1))[:8]
     captions = [c for image in app.image for c in image.captions]
     assert any(c.startswith(" · ".join(f"#{i}:" for i in nearest[:1])) for c in captions), captions
+
+
+def _digits_on_plane(app) -> np.ndarray:
+    """The test indices drawn as digit dots in the explorer's figure (customdata[:, 0] of the digit traces)."""
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    indices = []
+    for trace in spec["data"]:
+        if trace.get("name", "").startswith("digit "):
+            data = trace["customdata"]
+            if isinstance(data, dict):  # plotly >= 6 sends typed arrays as base64
+                shape = [int(v) for v in str(data["shape"]).split(",")]  # e.g. "2000, 2"
+                data = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).reshape(shape)
+            indices.extend(np.asarray(data)[:, 0].tolist())
+    return np.sort(np.asarray(indices, dtype=int))
+
+
+def test_explorer_dots_control(app, mnist):
+    np.testing.assert_array_equal(_digits_on_plane(app), np.arange(min(2000, len(mnist.y_test))))
+    app.button_group(key="dots").set_value(5000)
+    app.run()
+    assert not app.exception
+    np.testing.assert_array_equal(_digits_on_plane(app), np.arange(min(5000, len(mnist.y_test))))
+    app.button_group(key="dots").set_value(None)  # deselected: back to the default
+    app.run()
+    assert not app.exception
+    assert len(_digits_on_plane(app)) == min(2000, len(mnist.y_test))
 
 
 def test_explorer_grid_controls(app):
