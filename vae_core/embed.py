@@ -66,8 +66,14 @@ def projection(loaded: LoadedModel, z_mean: np.ndarray, method: str, n: int,
     return indices, coordinates
 
 
+def projection_cache_file(loaded: LoadedModel, total: int, method: str, n: int,
+                          config: ProjectionConfig = ProjectionConfig()) -> Path:
+    """The disk-cache file `projection` reads and writes for these arguments (`total` = len(z_mean))."""
+    key = {"method": method, "n": min(n, total), "total": total, **to_dict(config)}
+    return _cache_path(loaded, f"proj-{method}", key)
+
+
 def is_cached(loaded: LoadedModel, total: int, method: str, n: int,
               config: ProjectionConfig = ProjectionConfig()) -> bool:
     """Whether `projection` would come from the disk cache."""
-    key = {"method": method, "n": min(n, total), "total": total, **to_dict(config)}
-    return _cache_path(loaded, f"proj-{method}", key).is_file()
+    return projection_cache_file(loaded, total, method, n, config).is_file()

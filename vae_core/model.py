@@ -28,7 +28,7 @@ class Sampling(layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        epsilon = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * epsilon
 
     def get_config(self):
@@ -101,6 +101,8 @@ class VAE(keras.Model):
         """(total, reconstruction, kl) batch means for images x (N, 28, 28, 1)."""
         z_mean, z_log_var, z = self.encoder(x, training=training)
         x_hat = self.decoder(z, training=training)
+        # the loss in float32 even when a mixed-precision policy computes the layers in bfloat16 (no-op otherwise)
+        z_mean, z_log_var, x_hat = (ops.cast(t, "float32") for t in (z_mean, z_log_var, x_hat))
         reconstruction = ops.mean(reconstruction_loss_per_image(x, x_hat, self.reconstruction))
         kl = ops.mean(kl_per_image(z_mean, z_log_var))
         return reconstruction + self.beta * kl, reconstruction, kl

@@ -140,7 +140,8 @@ def plane() -> None:
 
 plane()
 st.caption(f"{GRID_TRACE!r}: an invisible grid (spacing {2 * SPAN / 80:.2f}) catches clicks on empty space; "
-           f"a click on a {DIGIT_TRACE_PREFIX.strip()} dot decodes that digit's μ exactly.")
+           f"a click on a {DIGIT_TRACE_PREFIX.strip()} dot decodes that digit's μ exactly. The clicked point turns "
+           "crimson; a crimson ✕ marks z when the sliders set it.")
 
 st.divider()
 st.subheader("The decoded latent grid")

@@ -96,6 +96,50 @@ def test_click_on_empty_space_and_on_a_digit(server, page, tiny, mnist):
     assert np.abs(_decoded_image(page).astype(int) - expected).max() <= 1
 
 
+def _plane_traces(page) -> dict:
+    """name -> (number of points, selected point indices or None, first x, first y) of the explorer's traces."""
+    return {t[0]: t[1:] for t in page.evaluate("""() => document.querySelector('.js-plotly-plot')._fullData.map(
+        t => [t.name, t.x.length, t.selectedpoints || null, Number(t.x[0]), Number(t.y[0])])""")}
+
+
+def test_a_click_highlights_the_point_without_resending_the_figure(server, page):
+    """After a click Plotly's own selection marks the point and the server leaves the figure as it was (no new
+    figure crosses the websocket, so the browser does not redraw the plot); moving a slider brings back the
+    "current z" marker at the new z on a fresh chart with no stale highlight."""
+    url, _, _ = server
+    received = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
+    _goto(page, url)
+    traces = _plane_traces(page)
+    assert traces["current z"][2:] == [0.0, 0.0]  # nothing clicked yet: the marker shows the sliders' z
+    assert sum(n for name, (n, *_) in traces.items() if name.startswith("digit ")) == 2000
+
+    z = _click_and_wait(page, 1.0, 1.0, _shown_z(page))
+    received.clear()
+    z = _click_and_wait(page, -1.0, 0.5, z)
+    assert max(received) < 20_000, received  # the figure is ~200 kB; only small element messages came
+    traces = _plane_traces(page)
+    assert "current z" not in traces
+    selected = traces["click anywhere"][1]
+    assert selected is not None and len(selected) == 1
+    point = page.evaluate("([i]) => { const t = document.querySelector('.js-plotly-plot')._fullData[0];"
+                          " return [Number(t.x[i]), Number(t.y[i])]; }", [selected[0]])
+    np.testing.assert_allclose(point, z, atol=0.006)  # the highlighted grid point is the decoded z
+
+    page.locator("[data-testid=stSlider] input[type=range]").first.focus()
+    page.keyboard.press("ArrowRight")
+    deadline = time.time() + 30
+    while _shown_z(page) == z and time.time() < deadline:
+        time.sleep(0.05)
+    wait_idle(page, quiet=0.6)
+    moved = _shown_z(page)
+    assert moved[0] == pytest.approx(z[0] + 0.01, abs=1e-6) and moved[1] == z[1]
+    traces = _plane_traces(page)
+    np.testing.assert_allclose(traces["current z"][2:], moved, atol=1e-6)
+    assert all(sel is None for _, sel, _, _ in traces.values())  # the old highlight is gone
+    no_errors(page)
+
+
 def _png(array) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")

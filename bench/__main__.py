@@ -1,0 +1,53 @@
+"""Every benchmark, one after another, on the shipped model: `python -m bench [--quick]`.
+
+Runs each benchmark in its own process (so none inherits another's threads, caches or memory), prints its table
+and writes them all, with the machine and the date, to bench/RESULTS-last-run.md. bench/RESULTS.md is the
+commented record of a run. Takes about 25 minutes on the 2-core development machine (`--quick`: fewer clicks and
+training epochs, about 12 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.hot_paths import machine
+
+OUT = Path(__file__).with_name("RESULTS-last-run.md")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer clicks and training epochs")
+    args = parser.parse_args()
+    runs = [
+        ("Inference hot paths", ["bench.hot_paths", "--out", "/dev/null"]),
+        ("The app in headless Chromium", ["bench.app_latency", "--clicks", "20" if args.quick else "50"]),
+        ("The app under load", ["bench.app_load", "--clicks", "10" if args.quick else "25"]),
+        ("Training throughput and the floor", ["bench.train_throughput", "--epochs", "2" if args.quick else "4"]),
+    ]
+    sections = [f"# Last run of `python -m bench{' --quick' if args.quick else ''}`", "",
+                f"Machine: {machine()}. Started {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
+    failed = []
+    for title, command in runs:
+        print(f"== {title}: python -m {' '.join(command)}", flush=True)
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True)
+        lines = [line for line in proc.stdout.splitlines() if line.strip()]
+        print("\n".join(lines), flush=True)
+        if proc.returncode:
+            failed.append(title)
+            print(proc.stderr[-3000:], file=sys.stderr)
+        sections += [f"## {title}", "", f"`python -m {' '.join(command)}` ({time.perf_counter() - start:.0f} s"
+                     f"{', FAILED' if proc.returncode else ''})", "", *lines, ""]
+    OUT.write_text("\n".join(sections))
+    print(f"written: {OUT}")
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
