@@ -49,7 +49,7 @@ def loss_curves(history: dict, window: int = 7, log_y: bool = False) -> go.Figur
 
 
 def _digit_traces(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, size: int = 5,
-                  selected: dict | None = None) -> list[go.Scattergl]:
+                  selected: dict | None = None, unselected_opacity: float = 0.8) -> list[go.Scattergl]:
     traces = []
     for digit in range(10):
         mask = labels == digit
@@ -58,7 +58,8 @@ def _digit_traces(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, size:
             marker=dict(size=size, color=PALETTE[digit], opacity=0.8),
             customdata=np.stack([indices[mask], labels[mask]], axis=1),
             hovertemplate="digit %{customdata[1]} · test #%{customdata[0]}<extra></extra>",
-            unselected=dict(marker=dict(opacity=0.8)), selected=dict(marker=selected or dict(opacity=1.0))))
+            unselected=dict(marker=dict(opacity=unselected_opacity)),
+            selected=dict(marker=selected or dict(opacity=1.0))))
     return traces
 
 
@@ -84,14 +85,21 @@ def click_grid(x_range: tuple[float, float], y_range: tuple[float, float], n: in
 
 
 def explorer_plane(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, current: tuple[float, float] | None,
-                   span: float, axis_names: tuple[str, str] = ("z₁", "z₂"), grid_n: int = 81) -> go.Figure:
+                   span: float, axis_names: tuple[str, str] = ("z₁", "z₂"), grid_n: int = 81,
+                   selected: tuple[int, int] | None = None) -> go.Figure:
     """The latent plane: the grid trace first (underneath), then the digits, then the current point if given.
 
     A clicked point (grid or digit) is highlighted by Plotly's own selection style in the same colour, so after a
-    click the figure need not change (`current=None`).
+    click the figure need not change (`current=None`); `selected` = (trace, point index) draws that highlight
+    into the figure itself.
     """
-    digits = _digit_traces(xy, labels, indices, selected=dict(opacity=1, color=CURRENT_COLOUR, size=11))
+    # once a point is clicked the other dots fade, so the highlight shows even under a dense cluster
+    digits = _digit_traces(xy, labels, indices, selected=dict(opacity=1, color=CURRENT_COLOUR, size=11),
+                           unselected_opacity=0.3)
     fig = go.Figure([click_grid((-span, span), (-span, span), grid_n), *digits])
+    if selected is not None:
+        for number, trace in enumerate(fig.data):
+            trace.selectedpoints = [selected[1]] if number == selected[0] else []
     if current is not None:
         fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name=CURRENT_TRACE,
                                  hoverinfo="skip",

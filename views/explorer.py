@@ -65,21 +65,21 @@ def plane_digit(point: dict, shown: np.ndarray) -> int | None:
     return int(shown[labels[shown] == curve - 1][point["point_index"]])
 
 
-def take_click(key: str, xy: np.ndarray, shown: np.ndarray) -> None:
+def take_click(key: str, xy: np.ndarray, shown: np.ndarray) -> tuple[int, int] | None:
     """Move z to the point the last click selected, before the plot is drawn.
 
     The chart's selection is in session state when the fragment reruns for it, so reading it here (rather than
     from `st.plotly_chart`'s return value after drawing) lets one rerun update the image; reading it afterwards
-    needed a second rerun per click.
+    needed a second rerun per click. Returns the clicked (trace, point index), or None when nothing new was clicked.
     """
     event = st.session_state.get(key) or {}
     points = (event.get("selection") or {}).get("points") or []
     if not points:
-        return
+        return None
     point = points[0]
     signature = (key, point.get("x"), point.get("y"), point.get("curve_number"), point.get("point_index"))
     if signature == st.session_state.get("last_click"):
-        return
+        return None
     st.session_state["last_click"] = signature
     clicked = plane_digit(point, shown)
     x, y = (xy[clicked] if clicked is not None else (point["x"], point["y"]))
@@ -87,6 +87,7 @@ def take_click(key: str, xy: np.ndarray, shown: np.ndarray) -> None:
     st.session_state["z_y"] = float(np.clip(y, -SPAN, SPAN)) if dim >= 2 else 0.0
     st.session_state["clicked_digit"] = clicked
     st.session_state["click_z"] = (st.session_state["z_x"], st.session_state["z_y"])
+    return int(point.get("curve_number") or 0), int(point["point_index"])
 
 
 @st.fragment
@@ -97,18 +98,27 @@ def plane() -> None:
     options = sorted({min(d, len(labels)) for d in DOTS})
     n_shown = st.session_state.get("dots") or min(DOTS[1], len(labels))  # None when the user deselects
     shown = indices[:n_shown]
-    # After a click, Plotly itself highlights the clicked point (the selection), so the figure is left exactly as
-    # it was: Streamlit then sends no new figure and the browser does not redraw thousands of WebGL points, which
-    # was most of a click's latency (bench/RESULTS.md). Only when the sliders move z away from the clicked point
-    # does the figure get its own "current z" marker, on a fresh chart (new key) so the old highlight goes.
-    key = f"plane-{n_shown}-{st.session_state.get('plane_generation', 0)}"
-    take_click(key, xy, shown)
-    current = (st.session_state["z_x"], st.session_state["z_y"])
-    from_click = st.session_state.get("click_z") == current and st.session_state.get("last_click", ("",))[0] == key
-    if not from_click and st.session_state.get("click_z") is not None:
-        st.session_state["click_z"] = st.session_state["clicked_digit"] = None
-        st.session_state["plane_generation"] = st.session_state.get("plane_generation", 0) + 1
-        key = f"plane-{n_shown}-{st.session_state['plane_generation']}"
+    # After a click Plotly itself highlights the clicked point (its selection), so the figure is left exactly as it
+    # was: Streamlit then sends no new figure and the browser redraws none of the WebGL points, which was most of a
+    # click's latency (bench/RESULTS.md). The figure changes only between two modes: "slider" (the sliders moved
+    # z: a "current z" marker, on a fresh chart so no old highlight lingers) and "click" (no marker; when a click
+    # ends slider mode, that click's highlight is drawn into the figure, since the figure changes then anyway).
+    state = st.session_state
+    if "plane_mode" not in state:
+        state.update(plane_mode="click", plane_selection=None, plane_generation=0,
+                     click_z=(state["z_x"], state["z_y"]))
+    key = f"plane-{n_shown}-{state['plane_generation']}"
+    clicked = take_click(key, xy, shown)
+    current = (state["z_x"], state["z_y"])
+    if clicked is not None:
+        if state["plane_mode"] == "slider":
+            state.update(plane_mode="click", plane_selection=(n_shown, *clicked))
+    elif state["plane_mode"] == "click" and current != state["click_z"]:  # the sliders moved z
+        state.update(plane_mode="slider", plane_selection=None, clicked_digit=None,
+                     plane_generation=state["plane_generation"] + 1)
+        key = f"plane-{n_shown}-{state['plane_generation']}"
+    selection = state["plane_selection"]
+    selection = selection[1:] if selection and selection[0] == n_shown else None  # point indices depend on n
     left, right = st.columns([3, 2], gap="large")
     names = (f"z{dims[0] + 1}", f"z{dims[1] + 1}" if dim >= 2 else "(unused)")
     # the image column is written first: its small messages reach the browser, and the decoded digit is shown,
@@ -129,7 +139,8 @@ def plane() -> None:
         gallery(images[nearest], columns=8, scale=2,
                 caption=" · ".join(f"#{i}:{labels[i]}" for i in nearest))
     with left:
-        figure = explorer_plane(xy[shown], labels[shown], shown, None if from_click else current, SPAN, names)
+        figure = explorer_plane(xy[shown], labels[shown], shown, current if state["plane_mode"] == "slider" else None,
+                                SPAN, names, selected=selection)
         st.plotly_chart(figure, key=key,
                         on_select="rerun", selection_mode="points", width="stretch")
         st.segmented_control("Test digits shown", options, key="dots", default=min(DOTS[1], len(labels)),

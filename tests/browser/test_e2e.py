@@ -103,28 +103,29 @@ def _plane_traces(page) -> dict:
 
 
 def test_a_click_highlights_the_point_without_resending_the_figure(server, page):
-    """After a click Plotly's own selection marks the point and the server leaves the figure as it was (no new
-    figure crosses the websocket, so the browser does not redraw the plot); moving a slider brings back the
-    "current z" marker at the new z on a fresh chart with no stale highlight."""
+    """Clicks leave the figure as it was (no new figure crosses the websocket, so the browser redraws nothing) and
+    Plotly's own selection marks the clicked point; a slider move brings a "current z" marker on a fresh chart
+    with no stale highlight; the first click after that draws its highlight into the figure."""
     url, _, _ = server
     received = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
     _goto(page, url)
     traces = _plane_traces(page)
-    assert traces["current z"][2:] == [0.0, 0.0]  # nothing clicked yet: the marker shows the sliders' z
+    assert "current z" not in traces
     assert sum(n for name, (n, *_) in traces.items() if name.startswith("digit ")) == 2000
 
-    z = _click_and_wait(page, 1.0, 1.0, _shown_z(page))
-    received.clear()
-    z = _click_and_wait(page, -1.0, 0.5, z)
-    assert max(received) < 20_000, received  # the figure is ~200 kB; only small element messages came
-    traces = _plane_traces(page)
-    assert "current z" not in traces
-    selected = traces["click anywhere"][1]
-    assert selected is not None and len(selected) == 1
-    point = page.evaluate("([i]) => { const t = document.querySelector('.js-plotly-plot')._fullData[0];"
-                          " return [Number(t.x[i]), Number(t.y[i])]; }", [selected[0]])
-    np.testing.assert_allclose(point, z, atol=0.006)  # the highlighted grid point is the decoded z
+    z = _shown_z(page)
+    for x, y in ((1.0, 1.0), (-1.0, 0.5)):
+        received.clear()
+        z = _click_and_wait(page, x, y, z)
+        assert max(received) < 20_000, received  # the figure is ~200 kB; only small element messages came
+        traces = _plane_traces(page)
+        assert "current z" not in traces
+        selected = traces["click anywhere"][1]
+        assert selected is not None and len(selected) == 1
+        point = page.evaluate("([i]) => { const t = document.querySelector('.js-plotly-plot')._fullData[0];"
+                              " return [Number(t.x[i]), Number(t.y[i])]; }", [selected[0]])
+        np.testing.assert_allclose(point, z, atol=0.006)  # the highlighted grid point is the decoded z
 
     page.locator("[data-testid=stSlider] input[type=range]").first.focus()
     page.keyboard.press("ArrowRight")
@@ -137,6 +138,13 @@ def test_a_click_highlights_the_point_without_resending_the_figure(server, page)
     traces = _plane_traces(page)
     np.testing.assert_allclose(traces["current z"][2:], moved, atol=1e-6)
     assert all(sel is None for _, sel, _, _ in traces.values())  # the old highlight is gone
+
+    z = _click_and_wait(page, 0.5, -0.5, moved)  # back to click mode: this click's highlight is in the figure
+    traces = _plane_traces(page)
+    assert "current z" not in traces and len(traces["click anywhere"][1]) == 1
+    received.clear()
+    z = _click_and_wait(page, -0.5, -1.0, z)  # and the next click again re-sends nothing
+    assert max(received) < 20_000, received
     no_errors(page)
 
 
