@@ -2,8 +2,8 @@
 
 Runs each benchmark in its own process (so none inherits another's threads, caches or memory), prints its table
 and writes them all, with the machine and the date, to bench/RESULTS-last-run.md. bench/RESULTS.md is the
-commented record of a run. Takes about 25 minutes on the 2-core development machine (`--quick`: fewer clicks and
-training epochs, about 12 minutes).
+commented record of a run. `--quick` (fewer clicks and training epochs) took 16 minutes on the 2-core development
+machine; the full run does 2-3 times the clicks and epochs.
 """
 
 from __future__ import annotations
