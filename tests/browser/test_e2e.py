@@ -44,6 +44,7 @@ def test_every_page_renders(server, page):
 
 
 def _to_page_xy(page, x, y):
+    page.wait_for_selector(".js-plotly-plot .nsewdrag")  # the plot is drawn (it may still be arriving)
     return page.evaluate("""([x, y]) => { const el = document.querySelector('.js-plotly-plot');
         const L = el._fullLayout, r = el.getBoundingClientRect();
         return [r.left + L.xaxis._offset + L.xaxis.d2p(x), r.top + L.yaxis._offset + L.yaxis.d2p(y)]; }""", [x, y])
