@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from ui.resources import freeze_long_lived
 from ui.sidebar import diagnostics, model_picker
 from vae_core.store import list_models
 
@@ -25,4 +24,3 @@ else:
 page.run()
 if names:
     diagnostics()  # after the page ran, so it counts what the page loaded
-freeze_long_lived()

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.hot_paths import machine
+from bench import machine
 
 OUT = Path(__file__).with_name("RESULTS-last-run.md")
 

@@ -6,14 +6,12 @@ Each figure is a ratio against its baseline measured in the same run on the same
   decode one point   decoder.predict(z) (the notebook)          vs FastModel.decode (tf.function)
   15x15 grid         225 decoder.predict calls (the notebook)   vs one batched FastModel.decode
   encode test set    encoder.predict(x, batch_size=128)         vs FastModel.encode (batches of 1024)
-  projections        t-SNE / UMAP of 2,000 latent means computed vs read back from the on-disk cache
+  projections        t-SNE / UMAP of 2,000 and 10,000 latent means computed vs read back from the disk cache
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -23,8 +21,8 @@ from vae_core.quiet import import_keras_quietly
 import_keras_quietly()
 
 import numpy as np  # noqa: E402
-import psutil  # noqa: E402
 
+from bench import machine  # noqa: E402
 from vae_core import embed  # noqa: E402
 from vae_core.artifacts import load_model  # noqa: E402
 from vae_core.data import load_mnist  # noqa: E402
@@ -43,18 +41,6 @@ def timed(fn, repeats: int) -> list[float]:
 
 def p50(xs):
     return statistics.median(xs)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, {platform.system()}"
 
 
 def main() -> None:

@@ -36,29 +36,17 @@ def _loaded(name: str, file_hash: str):
     loaded = load_model(name)
     loaded.fast  # noqa: B018 - build the graph functions once, here, not on the first click
     LOAD_COUNTS[name] = LOAD_COUNTS.get(name, 0) + 1
+    # Take what is loaded now (TensorFlow, Keras, the model) out of the garbage collector's full walks: with
+    # TensorFlow loaded a generation-2 collection walks ~500,000 objects (~220 ms here, holding the GIL), and
+    # building a Plotly figure allocates enough to set one off on almost every click while the browser waits for
+    # the decoded image (measured; bench/RESULTS.md). gc.freeze() moves the objects alive now into a permanent
+    # generation, so later full collections walk only newer objects (~1 ms).
+    gc.collect()
+    gc.freeze()
     return loaded
 
 
 LOAD_COUNTS: dict[str, int] = {}  # how many times each model was loaded in this process (tests read it)
-
-
-_frozen_at_loads = [-1]  # the number of model loads when freeze_long_lived last ran
-
-
-def freeze_long_lived() -> None:
-    """Take what is loaded so far (TensorFlow, Keras, the models, MNIST) out of the garbage collector's walks.
-
-    Python's full (generation 2) collection walks every tracked object: with TensorFlow loaded that is ~500,000
-    objects and ~220 ms here, and building a Plotly figure allocates enough to trigger one on almost every click,
-    holding the GIL while the browser waits for the decoded image (measured; bench/RESULTS.md). `gc.freeze()`
-    moves the objects alive now into a permanent generation (it exists for long-running servers), so later full
-    collections walk only newer objects. Called after each page run; it acts once per newly loaded model.
-    """
-    loads = sum(LOAD_COUNTS.values())
-    if loads != _frozen_at_loads[0]:
-        gc.collect()
-        gc.freeze()
-        _frozen_at_loads[0] = loads
 
 
 def loaded(ref: ModelRef):

@@ -107,8 +107,10 @@ def plane() -> None:
     if "plane_mode" not in state:
         state.update(plane_mode="click", plane_selection=None, plane_generation=0,
                      click_z=(state["z_x"], state["z_y"]))
-    key = f"plane-{n_shown}-{state['plane_generation']}"
-    clicked = take_click(key, xy, shown)
+    def chart_key() -> str:  # a new key = a fresh chart (no selection); it changes with n and on slider moves
+        return f"plane-{n_shown}-{state['plane_generation']}"
+
+    clicked = take_click(chart_key(), xy, shown)
     current = (state["z_x"], state["z_y"])
     if clicked is not None:
         if state["plane_mode"] == "slider":
@@ -116,7 +118,6 @@ def plane() -> None:
     elif state["plane_mode"] == "click" and current != state["click_z"]:  # the sliders moved z
         state.update(plane_mode="slider", plane_selection=None, clicked_digit=None,
                      plane_generation=state["plane_generation"] + 1)
-        key = f"plane-{n_shown}-{state['plane_generation']}"
     selection = state["plane_selection"]
     selection = selection[1:] if selection and selection[0] == n_shown else None  # point indices depend on n
     left, right = st.columns([3, 2], gap="large")
@@ -141,8 +142,7 @@ def plane() -> None:
     with left:
         figure = explorer_plane(xy[shown], labels[shown], shown, current if state["plane_mode"] == "slider" else None,
                                 SPAN, names, selected=selection)
-        st.plotly_chart(figure, key=key,
-                        on_select="rerun", selection_mode="points", width="stretch")
+        st.plotly_chart(figure, key=chart_key(), on_select="rerun", selection_mode="points", width="stretch")
         st.segmented_control("Test digits shown", options, key="dots", default=min(DOTS[1], len(labels)),
                              format_func=lambda d: f"{d:,}", help="The first n test digits, drawn at their "
                              "latent means. Fewer dots make each click redraw faster; the nearest digits below "
