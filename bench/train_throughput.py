@@ -1,7 +1,7 @@
 """Training throughput: ways of running the reference's training step, each against the reference, plus the floor.
 
     python -m bench.train_throughput [--epochs 4] [--rounds 1]
-        [--variants reference,product,spe16,jit,inter1,bf16,batch512]
+        [--variants reference,product,spe16,jit,inter1,bf16,product-bf16,fused,batch512]
 
 Every variant trains the same VAE class (same gradient-tape train_step, reconstruction + KL) from the same seed on
 the full 60,000 digits with validation on the 10,000 test digits, each in a fresh Python process (so one variant's
@@ -13,6 +13,10 @@ which everything runs at about half speed (seen in every kind of run, with and w
   jit        the reference with compile(jit_compile=True)                    (XLA)
   inter1     the reference with TF_NUM_INTEROP_THREADS=1                     (thread settings)
   bf16       the reference under keras.mixed_precision "mixed_bfloat16"      (bf16 compute, float32 weights)
+  product-bf16  the product with `train --precision mixed_bfloat16`           (the option that bf16 became)
+  fused      the reference with BCE computed from the last layer's logits     (one fused op instead of sigmoid,
+             (tf.nn.sigmoid_cross_entropy_with_logits)                         clip, two logs; differs only where
+                                                                               |logit| > 16, where clipping binds)
   batch512   the reference with batch_size=512                               (an option; not the recipe)
 Images/s counts training images per second of whole epochs, validation included; each process's first epoch
 (tracing) is left out when more than one runs. The table gives the median epoch and the best epoch (the machine
@@ -31,7 +35,7 @@ import subprocess
 import sys
 import time
 
-VARIANTS = ("reference", "product", "spe16", "jit", "inter1", "bf16", "batch512")
+VARIANTS = ("reference", "product", "spe16", "jit", "inter1", "bf16", "product-bf16", "fused", "batch512")
 ENV = {"inter1": {"TF_NUM_INTEROP_THREADS": "1"}}
 
 
@@ -80,6 +84,32 @@ def floor(train_images: int, val_images: int) -> dict:
             "epoch": train_images * train_step + val_images * forward, "gflops": max(rates)}
 
 
+def fused_vae(config):
+    """The reference VAE whose reconstruction loss is computed from the decoder's logits (the "fused" variant)."""
+    import keras
+    import tensorflow as tf
+    from keras import ops
+
+    from vae_core.model import VAE, build_decoder, build_encoder, kl_per_image
+
+    class FusedVAE(VAE):
+        def losses_of(self, x, training=False):
+            z_mean, z_log_var, h = self.encoder(x, training=training)
+            for layer in self.decoder.layers[1:-1]:  # every decoder layer but the last (sigmoid) one
+                h = layer(h)
+            last = self.decoder.layers[-1]
+            logits = ops.conv_transpose(h, last.kernel, strides=1, padding="same") + last.bias
+            per_pixel = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits)
+            reconstruction = ops.mean(ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=1))
+            kl = ops.mean(kl_per_image(z_mean, z_log_var))
+            return reconstruction + self.beta * kl, reconstruction, kl
+
+    keras.utils.set_random_seed(config.seed)
+    vae = FusedVAE(build_encoder(config), build_decoder(config), name="vae")
+    vae.build((None, 28, 28, 1))
+    return vae
+
+
 def run_one(variant: str, epochs: int, seed: int) -> dict:
     """Train one variant in this process; returns seconds per epoch and validation losses."""
     from vae_core.quiet import import_keras_quietly
@@ -93,13 +123,13 @@ def run_one(variant: str, epochs: int, seed: int) -> dict:
     from vae_core.train import fit
 
     mnist = load_mnist()
-    if variant == "product":
-        _, history, _ = fit(ModelConfig(seed=seed), TrainConfig(epochs=epochs), mnist.x_train, mnist.x_test,
-                            show_progress=False)
+    if variant in ("product", "product-bf16"):
+        recipe = TrainConfig(epochs=epochs, precision="mixed_bfloat16" if variant == "product-bf16" else "float32")
+        _, history, _ = fit(ModelConfig(seed=seed), recipe, mnist.x_train, mnist.x_test, show_progress=False)
         return {"seconds": history["seconds"], "val_loss": history["val_loss"]}
     if variant == "bf16":
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    vae = build_vae(ModelConfig(seed=seed))
+    vae = fused_vae(ModelConfig(seed=seed)) if variant == "fused" else build_vae(ModelConfig(seed=seed))
     vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=1e-3), jit_compile=variant == "jit",
                 steps_per_execution=16 if variant == "spe16" else 1)
 

@@ -118,9 +118,10 @@ def test_evaluate_writes_metrics(store_root, tmp_path):
 
 def test_train_cli_tiny(tmp_path):
     out = cli("train", "--name", "cli", "--epochs", "1", "--train-limit", "256", "--test-limit", "128",
-              "--no-evaluate", env_root=tmp_path, check=True)
+              "--precision", "mixed_bfloat16", "--no-evaluate", env_root=tmp_path, check=True)
     assert "saved" in out.stderr
     assert (tmp_path / "cli" / "model.keras").is_file()
+    assert json.loads((tmp_path / "cli" / "config.json").read_text())["training"]["precision"] == "mixed_bfloat16"
 
 
 def test_two_trainings_with_the_same_name_one_refuses(tmp_path):

@@ -30,7 +30,7 @@ def train(args: argparse.Namespace) -> None:
     model = ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed)
     recipe = TrainConfig(args.learning_rate, args.batch_size, args.epochs, args.early_stopping_patience,
                          args.early_stopping_min_delta, args.reduce_lr_factor, args.reduce_lr_patience,
-                         args.min_lr, args.train_limit, args.test_limit)
+                         args.min_lr, args.train_limit, args.test_limit, args.precision)
     mnist = data.load_mnist()
     print(f"data: {mnist.source}", file=sys.stderr)
     folder = train_and_save(args.name, model, recipe, mnist.x_train, mnist.x_test, data_source=mnist.source)

@@ -35,27 +35,27 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
-def build_encoder(config: ModelConfig) -> keras.Model:
-    """x (N, 28, 28, 1) -> [z_mean, z_log_var, z], each (N, latent_dim)."""
+def build_encoder(config: ModelConfig, dtype: str | None = None) -> keras.Model:
+    """x (N, 28, 28, 1) -> [z_mean, z_log_var, z], each (N, latent_dim). `dtype`: the layers' dtype policy."""
     inputs = keras.Input(shape=IMAGE_SHAPE, name="image")
-    x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(inputs)  # (N, 14, 14, 32)
-    x = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)  # (N, 7, 7, 64)
-    x = layers.Flatten()(x)  # (N, 3136)
-    x = layers.Dense(16, activation="relu")(x)  # (N, 16)
-    z_mean = layers.Dense(config.latent_dim, name="z_mean")(x)
-    z_log_var = layers.Dense(config.latent_dim, name="z_log_var")(x)
-    z = Sampling(seed=config.seed, name="z")([z_mean, z_log_var])
+    x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu", dtype=dtype)(inputs)  # (N, 14, 14, 32)
+    x = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu", dtype=dtype)(x)  # (N, 7, 7, 64)
+    x = layers.Flatten(dtype=dtype)(x)  # (N, 3136)
+    x = layers.Dense(16, activation="relu", dtype=dtype)(x)  # (N, 16)
+    z_mean = layers.Dense(config.latent_dim, name="z_mean", dtype=dtype)(x)
+    z_log_var = layers.Dense(config.latent_dim, name="z_log_var", dtype=dtype)(x)
+    z = Sampling(seed=config.seed, name="z", dtype=dtype)([z_mean, z_log_var])
     return keras.Model(inputs, [z_mean, z_log_var, z], name="encoder")
 
 
-def build_decoder(config: ModelConfig) -> keras.Model:
-    """z (N, latent_dim) -> x_hat (N, 28, 28, 1) in (0, 1)."""
+def build_decoder(config: ModelConfig, dtype: str | None = None) -> keras.Model:
+    """z (N, latent_dim) -> x_hat (N, 28, 28, 1) in (0, 1). `dtype`: the layers' dtype policy."""
     inputs = keras.Input(shape=(config.latent_dim,), name="z")
-    x = layers.Dense(7 * 7 * 64, activation="relu")(inputs)
-    x = layers.Reshape((7, 7, 64))(x)
-    x = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(x)  # (N, 14, 14, 64)
-    x = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(x)  # (N, 28, 28, 32)
-    outputs = layers.Conv2DTranspose(1, 3, padding="same", activation="sigmoid")(x)  # (N, 28, 28, 1)
+    x = layers.Dense(7 * 7 * 64, activation="relu", dtype=dtype)(inputs)
+    x = layers.Reshape((7, 7, 64), dtype=dtype)(x)
+    x = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu", dtype=dtype)(x)  # (N, 14, 14, 64)
+    x = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu", dtype=dtype)(x)  # (N, 28, 28, 32)
+    outputs = layers.Conv2DTranspose(1, 3, padding="same", activation="sigmoid", dtype=dtype)(x)  # (N, 28, 28, 1)
     return keras.Model(inputs, outputs, name="decoder")
 
 
@@ -144,10 +144,11 @@ class VAE(keras.Model):
         return cls(encoder, decoder, **config)
 
 
-def build_vae(config: ModelConfig) -> VAE:
-    """A fresh, built (but untrained and uncompiled) VAE for `config`."""
+def build_vae(config: ModelConfig, dtype: str | None = None) -> VAE:
+    """A fresh, built (but untrained and uncompiled) VAE for `config`; `dtype`: a Keras dtype policy for its layers
+    (None: the global policy, float32 unless changed), e.g. "mixed_bfloat16" (float32 weights, bfloat16 compute)."""
     keras.utils.set_random_seed(config.seed)
-    vae = VAE(build_encoder(config), build_decoder(config), beta=config.beta,
+    vae = VAE(build_encoder(config, dtype), build_decoder(config, dtype), beta=config.beta,
               reconstruction=config.reconstruction, name="vae")
     vae.build((None, *IMAGE_SHAPE))
     return vae

@@ -75,7 +75,7 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     """Train a fresh VAE in memory; returns (vae with the best weights, history, run summary)."""
     x_train = x_train[: train.train_limit]
     x_val = x_val[: train.test_limit]
-    vae = build_vae(config)
+    vae = build_vae(config, dtype=train.precision)
     vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=train.learning_rate))
     steps = int(np.ceil(len(x_train) / train.batch_size))
     recorder = EpochRecorder(steps, train.epochs, on_epoch, on_batch, show_progress)
@@ -91,6 +91,9 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     vae.fit(x_train, epochs=train.epochs, batch_size=train.batch_size, validation_data=(x_val,),
             callbacks=[reduce, early, recorder], shuffle=True, verbose=0)
     seconds = time.perf_counter() - start
+    if train.precision != "float32":  # the saved model computes in float32 like every other (same weights)
+        trained, vae = vae, build_vae(config, dtype="float32")
+        vae.set_weights(trained.get_weights())
     history = recorder.history
     val = np.asarray(history["val_loss"])
     # the epoch whose weights EarlyStopping restored (its own min_delta rule), else the lowest val_loss

@@ -16,7 +16,8 @@ st.markdown(
     "try the log scale and the smoothing window.")
 
 ref = current_model()
-history = R.loaded(ref).history
+loaded = R.loaded(ref)
+history = loaded.history
 if not history.get("loss"):
     st.info("This model has no training history saved.")
     st.stop()
@@ -34,6 +35,9 @@ m2.metric("Best epoch", best)
 m3.metric("Best validation loss", f"{history['val_loss'][best - 1]:.2f}")
 m4.metric("Training time", f"{sum(history['seconds']) / 60:.1f} min")
 st.caption("Learning rate halved at the end of epochs: " + (", ".join(map(str, drops)) if drops else "never"))
+if loaded.train_config is not None and loaded.train_config.precision != "float32":
+    st.caption(f"Trained with `--precision {loaded.train_config.precision}`: the layers computed in bfloat16 during "
+               "training (weights, optimizer and loss in float32); the saved model computes in float32.")
 
 table = pd.DataFrame(history)
 table.insert(0, "epoch", range(1, len(table) + 1))

@@ -83,6 +83,14 @@ def test_training_page(app, tiny):
     app.run()
     assert not app.exception
     assert len(app.dataframe[0].value) == len(tiny.history["loss"])
+    assert not [c for c in app.caption if "precision" in c.value]  # float32: nothing to say
+
+
+def test_training_page_says_a_model_was_trained_in_bfloat16(app):
+    app.sidebar.selectbox[0].set_value("tiny3")
+    app.run()
+    open_page(app, "training")
+    assert [c.value for c in app.caption if "--precision mixed_bfloat16" in c.value]
 
 
 def test_samples_page_matches_core(app, tiny):
