@@ -3,7 +3,8 @@
 Runs each benchmark in its own process (so none inherits another's threads, caches or memory), prints its table
 and writes them all, with the machine and the date, to bench/RESULTS-last-run.md. bench/RESULTS.md is the
 commented record of a run. `--quick` (fewer clicks and training epochs) took 16 minutes on the 2-core development
-machine; the full run does 2-3 times the clicks and epochs.
+machine (before the fused / product-bf16 training variants and the layer profile were added); the full run does
+2-3 times the clicks and epochs. Not included: `python -m bench.full_run` (one whole training run, 35-50 minutes).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main() -> None:
         ("The app in headless Chromium", ["bench.app_latency", "--clicks", "20" if args.quick else "50"]),
         ("The app under load", ["bench.app_load", "--clicks", "10" if args.quick else "25"]),
         ("Training throughput and the floor", ["bench.train_throughput", "--epochs", "2" if args.quick else "4"]),
+        ("Where a training step's time goes", ["bench.layer_profile", "--repeats", "20" if args.quick else "40"]),
     ]
     sections = [f"# Last run of `python -m bench{' --quick' if args.quick else ''}`", "",
                 f"Machine: {machine()}. Started {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]

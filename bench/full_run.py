@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +58,7 @@ def main() -> None:
     from vae_core.quiet import import_keras_quietly
 
     import_keras_quietly()
+    from vae_core import store
     from vae_core.config import ModelConfig, TrainConfig
     from vae_core.data import load_mnist
     from vae_core.train import fit
@@ -70,9 +69,7 @@ def main() -> None:
                               on_epoch=lambda r: print(f"epoch {r['epoch']}: val_loss {r['val_loss']:.2f}, "
                                                        f"{r['seconds']:.0f} s", flush=True))
     record = {"precision": args.precision, "seed": args.seed, "summary": summary, "history": history}
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp") as tmp:
-        json.dump(record, tmp, indent=1)
-    os.replace(tmp.name, out)
+    store.write_json_atomic(out, record)
     print(f"written: {out}")
     baseline = json.loads(args.baseline.read_text())
     print("\n".join(compare(history, baseline.get("history", baseline))))
