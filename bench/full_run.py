@@ -2,12 +2,13 @@
 float32 run of the same recipe and seed.
 
     python -m bench.full_run --precision mixed_bfloat16 [--out bench/full-run-mixed_bfloat16.json]
-        [--baseline models/default/history.json]
+        [--baseline models/default/history.json | bench/full-run-float32.json]
 
 Runs `vae_core.train.fit` (Adamax 1e-3, batch 128, the recipe's ReduceLROnPlateau and EarlyStopping, at most 100
 epochs, seed 42: what `python -m vae_core train --precision P` runs), writes its
 history and summary as JSON, then prints, against the baseline history (by default the shipped model's, trained
-by `python -m vae_core train` in float32 with the same seed): the validation loss after the same epochs and the
+by `python -m vae_core train` in float32 with the same seed but an older input pipeline; another run's JSON from
+this command works too): the validation loss after the same epochs and the
 relative difference, each run's best, and the first epoch at which this run reached the baseline's best. Epochs,
 not seconds, are compared here (the baseline ran on another day, partly under other load); seconds per epoch
 come from `python -m bench.train_throughput`, which times the variants side by side.

@@ -112,8 +112,7 @@ def main() -> None:
 
     for precision in ("float32", "mixed_bfloat16"):
         keras.backend.clear_session()  # so the layers get the same names (conv2d, ...) in both precisions
-        keras.mixed_precision.set_global_policy(precision)
-        vae = build_vae(ModelConfig())
+        vae = build_vae(ModelConfig(), dtype=precision)
         print(f"\n{precision}, batch {args.batch}: forward + backward of each layer alone (median of {args.repeats})")
         print("| layer | input | Keras: ms | GFLOP/s | rewrite: ms (largest relative difference) |")
         print("|---|---|---|---|---|")
@@ -147,7 +146,6 @@ def main() -> None:
             vae.train_on_batch(batch)
             times.append(time.perf_counter() - start)
         print(f"whole training step (train_on_batch, median): {np.median(times) * 1e3:.1f} ms")
-    keras.mixed_precision.set_global_policy("float32")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ which everything runs at about half speed (seen in every kind of run, with and w
   spe16      the reference with compile(steps_per_execution=16)             (16 steps per tf.function call)
   jit        the reference with compile(jit_compile=True)                    (XLA)
   inter1     the reference with TF_NUM_INTEROP_THREADS=1                     (thread settings)
-  bf16       the reference under keras.mixed_precision "mixed_bfloat16"      (bf16 compute, float32 weights)
+  bf16       the reference with its layers' dtype policy "mixed_bfloat16"   (bf16 compute, float32 weights)
   product-bf16  the product with `train --precision mixed_bfloat16`           (the option that bf16 became)
   fused      the reference with BCE computed from the last layer's logits     (one fused op instead of sigmoid,
              (tf.nn.sigmoid_cross_entropy_with_logits)                         clip, two logs; differs only where
@@ -86,11 +86,10 @@ def floor(train_images: int, val_images: int) -> dict:
 
 def fused_vae(config):
     """The reference VAE whose reconstruction loss is computed from the decoder's logits (the "fused" variant)."""
-    import keras
     import tensorflow as tf
     from keras import ops
 
-    from vae_core.model import VAE, build_decoder, build_encoder, kl_per_image
+    from vae_core.model import IMAGE_SHAPE, VAE, build_vae, kl_per_image
 
     class FusedVAE(VAE):
         def losses_of(self, x, training=False):
@@ -104,9 +103,9 @@ def fused_vae(config):
             kl = ops.mean(kl_per_image(z_mean, z_log_var))
             return reconstruction + self.beta * kl, reconstruction, kl
 
-    keras.utils.set_random_seed(config.seed)
-    vae = FusedVAE(build_encoder(config), build_decoder(config), name="vae")
-    vae.build((None, 28, 28, 1))
+    reference = build_vae(config)  # the same seeded layers; only the loss differs
+    vae = FusedVAE(reference.encoder, reference.decoder, beta=reference.beta, name="vae")
+    vae.build((None, *IMAGE_SHAPE))
     return vae
 
 
@@ -127,9 +126,10 @@ def run_one(variant: str, epochs: int, seed: int) -> dict:
         recipe = TrainConfig(epochs=epochs, precision="mixed_bfloat16" if variant == "product-bf16" else "float32")
         _, history, _ = fit(ModelConfig(seed=seed), recipe, mnist.x_train, mnist.x_test, show_progress=False)
         return {"seconds": history["seconds"], "val_loss": history["val_loss"]}
-    if variant == "bf16":
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    vae = fused_vae(ModelConfig(seed=seed)) if variant == "fused" else build_vae(ModelConfig(seed=seed))
+    if variant == "fused":
+        vae = fused_vae(ModelConfig(seed=seed))
+    else:  # bf16: the same per-model dtype policy `train --precision mixed_bfloat16` uses, no global policy
+        vae = build_vae(ModelConfig(seed=seed), dtype="mixed_bfloat16" if variant == "bf16" else None)
     vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=1e-3), jit_compile=variant == "jit",
                 steps_per_execution=16 if variant == "spe16" else 1)
 
