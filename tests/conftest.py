@@ -43,8 +43,8 @@ def mnist():
 
 @pytest.fixture(scope="session")
 def store_root(tmp_path_factory, mnist) -> Path:
-    """A model store holding `tiny` (latent_dim 2) and `tiny3` (latent_dim 3, trained with --precision
-    mixed_bfloat16), each trained for 2 epochs on 512 digits."""
+    """A model store holding `tiny` (latent_dim 2), `tiny3` (latent_dim 3, trained with --precision
+    mixed_bfloat16) and `tinyae` (a plain autoencoder, latent_dim 2), each trained for 2 epochs on 512 digits."""
     import dataclasses
 
     from vae_core.config import ModelConfig, TrainConfig
@@ -56,6 +56,8 @@ def store_root(tmp_path_factory, mnist) -> Path:
                    show_progress=False)
     train_and_save("tiny3", ModelConfig(latent_dim=3, seed=2), dataclasses.replace(recipe, precision="mixed_bfloat16"),
                    mnist.x_train, mnist.x_test, root=root, show_progress=False)
+    train_and_save("tinyae", ModelConfig(seed=3, kind="ae"), recipe, mnist.x_train, mnist.x_test, root=root,
+                   show_progress=False)
     return root
 
 

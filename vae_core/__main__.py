@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from pathlib import Path
 
-from .config import PRECISIONS, RECONSTRUCTION_LOSSES, ModelConfig, TrainConfig
+from .config import KINDS, PRECISIONS, RECONSTRUCTION_LOSSES, ModelConfig, TrainConfig
 from .errors import UserError
 from .store import refuse_if_training, validate_name
 
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train a model with the reference recipe and save it to models/NAME")
     tr.add_argument("--name", default="default", help="model folder name (default: default)")
+    tr.add_argument("--kind", choices=KINDS, default=m.kind,
+                    help="vae (default) or ae: the same layers as a plain autoencoder, no sampling and no KL term")
     tr.add_argument("--latent-dim", type=int, default=m.latent_dim)
     tr.add_argument("--beta", type=float, default=m.beta, help="KL weight (beta-VAE)")
     tr.add_argument("--reconstruction", choices=RECONSTRUCTION_LOSSES, default=m.reconstruction)
@@ -92,7 +95,7 @@ def _check(args: argparse.Namespace) -> None:
     if args.command == "train":
         refuse_if_training(validate_name(args.name))
         try:
-            ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed)
+            ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed, args.kind)
             TrainConfig(args.learning_rate, args.batch_size, args.epochs)
         except ValueError as exc:
             raise UserError(str(exc)) from None
@@ -116,13 +119,22 @@ def _run(args: argparse.Namespace) -> None:
     getattr(commands, "fetch_data" if args.command == "data" else args.command)(args)
 
 
+_STOP = threading.Event()  # set by SIGUSR1: `train` ends after the current batch and saves the best weights so far
+
+
+def _request_stop(signum, frame):
+    _STOP.set()
+
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: temporary folder and lock removed, nothing written
 
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGUSR1, _request_stop)
     args = _parser().parse_args(argv)
+    args.stop_requested = _STOP.is_set
     try:
         _check(args)
         _run(args)

@@ -27,13 +27,14 @@ def raise_user(message: str) -> None:
 def train(args: argparse.Namespace) -> None:
     from .train import train_and_save
 
-    model = ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed)
+    model = ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed, args.kind)
     recipe = TrainConfig(args.learning_rate, args.batch_size, args.epochs, args.early_stopping_patience,
                          args.early_stopping_min_delta, args.reduce_lr_factor, args.reduce_lr_patience,
                          args.min_lr, args.train_limit, args.test_limit, args.precision)
     mnist = data.load_mnist()
     print(f"data: {mnist.source}", file=sys.stderr)
-    folder = train_and_save(args.name, model, recipe, mnist.x_train, mnist.x_test, data_source=mnist.source)
+    folder = train_and_save(args.name, model, recipe, mnist.x_train, mnist.x_test, data_source=mnist.source,
+                            stop_requested=getattr(args, "stop_requested", None))
     run = store.read_json(folder / store.CONFIG_FILE)["run"]
     print(f"saved {folder}: {run['epochs_run']} epochs, best epoch {run['best_epoch']} "
           f"(val_loss {run['best_val_loss']:.2f}), {run['training_seconds']:.0f} s", file=sys.stderr)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
+# "vae": the reference VAE; "ae": the same layers as a plain deterministic autoencoder (no sampling, no KL term)
+KINDS = ("vae", "ae")
 # Keras dtype policies training may compute in; the saved model is float32 either way (train.fit)
 PRECISIONS = ("float32", "mixed_bfloat16")
 
@@ -19,8 +21,11 @@ class ModelConfig:
     beta: float = 1.0  # KL weight (Higgins et al. 2017, beta-VAE); 1 = the plain ELBO
     reconstruction: str = "bce"  # "bce" (reference) or "mse"
     seed: int = 42
+    kind: str = "vae"  # "vae" or "ae" (beta is ignored by an "ae": its loss is the reconstruction alone)
 
     def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if not (isinstance(self.latent_dim, int) and 1 <= self.latent_dim <= 64):
             raise ValueError(f"latent_dim must be an integer from 1 to 64, got {self.latent_dim!r}")
         if not self.beta >= 0:

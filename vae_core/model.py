@@ -36,13 +36,16 @@ class Sampling(layers.Layer):
 
 
 def build_encoder(config: ModelConfig, dtype: str | None = None) -> keras.Model:
-    """x (N, 28, 28, 1) -> [z_mean, z_log_var, z], each (N, latent_dim). `dtype`: the layers' dtype policy."""
+    """x (N, 28, 28, 1) -> [z_mean, z_log_var, z], each (N, latent_dim); for kind "ae" just z_mean (N, latent_dim).
+    `dtype`: the layers' dtype policy."""
     inputs = keras.Input(shape=IMAGE_SHAPE, name="image")
     x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu", dtype=dtype)(inputs)  # (N, 14, 14, 32)
     x = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu", dtype=dtype)(x)  # (N, 7, 7, 64)
     x = layers.Flatten(dtype=dtype)(x)  # (N, 3136)
     x = layers.Dense(16, activation="relu", dtype=dtype)(x)  # (N, 16)
     z_mean = layers.Dense(config.latent_dim, name="z_mean", dtype=dtype)(x)
+    if config.kind == "ae":  # the same layers without the variance head and the sampling: a deterministic code
+        return keras.Model(inputs, z_mean, name="encoder")
     z_log_var = layers.Dense(config.latent_dim, name="z_log_var", dtype=dtype)(x)
     z = Sampling(seed=config.seed, name="z", dtype=dtype)([z_mean, z_log_var])
     return keras.Model(inputs, [z_mean, z_log_var, z], name="encoder")
@@ -76,15 +79,20 @@ def kl_per_image(z_mean, z_log_var):
 
 @keras.saving.register_keras_serializable(package="vae_core")
 class VAE(keras.Model):
-    """Encoder + decoder trained on reconstruction + beta * KL; `call` returns the reconstruction."""
+    """Encoder + decoder trained on reconstruction + beta * KL; `call` returns the reconstruction.
+
+    With kind "ae" it is a plain autoencoder: the encoder gives z_mean only, z = z_mean and the loss is the
+    reconstruction alone (the KL tracker records 0).
+    """
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
-                 reconstruction: str = "bce", **kwargs):
+                 reconstruction: str = "bce", kind: str = "vae", **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.beta = float(beta)
         self.reconstruction = reconstruction
+        self.kind = kind
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
@@ -93,14 +101,24 @@ class VAE(keras.Model):
     def metrics(self):
         return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
 
+    def encode(self, x, training=False):
+        """(z_mean, z_log_var, z) of images x; z_log_var is None for an "ae" (z = z_mean)."""
+        if self.kind == "ae":
+            z_mean = self.encoder(x, training=training)
+            return z_mean, None, z_mean
+        return self.encoder(x, training=training)
+
     def call(self, x, training=False):
-        z_mean, z_log_var, z = self.encoder(x, training=training)
-        return self.decoder(z, training=training)
+        return self.decoder(self.encode(x, training=training)[2], training=training)
 
     def losses_of(self, x, training=False):
         """(total, reconstruction, kl) batch means for images x (N, 28, 28, 1)."""
-        z_mean, z_log_var, z = self.encoder(x, training=training)
+        z_mean, z_log_var, z = self.encode(x, training=training)
         x_hat = self.decoder(z, training=training)
+        if z_log_var is None:  # plain autoencoder: reconstruction only
+            reconstruction = ops.mean(reconstruction_loss_per_image(x, ops.cast(x_hat, "float32"),
+                                                                    self.reconstruction))
+            return reconstruction, reconstruction, ops.zeros_like(reconstruction)
         # the loss in float32 even when a mixed-precision policy computes the layers in bfloat16 (no-op otherwise)
         z_mean, z_log_var, x_hat = (ops.cast(t, "float32") for t in (z_mean, z_log_var, x_hat))
         reconstruction = ops.mean(reconstruction_loss_per_image(x, x_hat, self.reconstruction))
@@ -134,6 +152,7 @@ class VAE(keras.Model):
             "decoder": keras.saving.serialize_keras_object(self.decoder),
             "beta": self.beta,
             "reconstruction": self.reconstruction,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -149,6 +168,6 @@ def build_vae(config: ModelConfig, dtype: str | None = None) -> VAE:
     (None: the global policy, float32 unless changed), e.g. "mixed_bfloat16" (float32 weights, bfloat16 compute)."""
     keras.utils.set_random_seed(config.seed)
     vae = VAE(build_encoder(config, dtype), build_decoder(config, dtype), beta=config.beta,
-              reconstruction=config.reconstruction, name="vae")
+              reconstruction=config.reconstruction, kind=config.kind, name="vae")
     vae.build((None, *IMAGE_SHAPE))
     return vae

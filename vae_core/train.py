@@ -28,8 +28,11 @@ class EpochRecorder(keras.callbacks.Callback):
     """Records losses, learning rate and seconds per epoch; drives a tqdm bar and plain callbacks."""
 
     def __init__(self, steps: int, epochs: int, on_epoch: EpochCallback | None = None,
-                 on_batch: BatchCallback | None = None, show_progress: bool = True):
+                 on_batch: BatchCallback | None = None, show_progress: bool = True,
+                 stop_requested: Callable[[], bool] | None = None):
         super().__init__()
+        self.stop_requested = stop_requested
+        self.stopped_by_request = False
         self.steps, self.epochs = steps, epochs
         self.on_epoch, self.on_batch = on_epoch, on_batch
         self.show_progress = show_progress
@@ -52,6 +55,10 @@ class EpochRecorder(keras.callbacks.Callback):
                 self._bar.set_postfix(loss=f"{float(logs['loss']):.2f}", refresh=False)
         if self.on_batch is not None:
             self.on_batch(self._epoch, batch + 1, self.steps)
+        if self.stop_requested is not None and not self.stopped_by_request and self.stop_requested():
+            # Keras ends the epoch after this batch, validates it, and EarlyStopping restores the best weights
+            self.stopped_by_request = True
+            self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -71,14 +78,19 @@ class EpochRecorder(keras.callbacks.Callback):
 
 def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.ndarray,
         on_epoch: EpochCallback | None = None, on_batch: BatchCallback | None = None,
-        show_progress: bool = True) -> tuple[VAE, dict[str, list[float]], dict]:
-    """Train a fresh VAE in memory; returns (vae with the best weights, history, run summary)."""
+        show_progress: bool = True, stop_requested: Callable[[], bool] | None = None,
+        ) -> tuple[VAE, dict[str, list[float]], dict]:
+    """Train a fresh VAE in memory; returns (vae with the best weights, history, run summary).
+
+    `stop_requested` is polled after every batch: when it returns True the run ends after that batch (the epoch is
+    validated and recorded) and the best weights so far are kept, so a stopped run is still a complete model.
+    """
     x_train = x_train[: train.train_limit]
     x_val = x_val[: train.test_limit]
     vae = build_vae(config, dtype=train.precision)
     vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=train.learning_rate))
     steps = int(np.ceil(len(x_train) / train.batch_size))
-    recorder = EpochRecorder(steps, train.epochs, on_epoch, on_batch, show_progress)
+    recorder = EpochRecorder(steps, train.epochs, on_epoch, on_batch, show_progress, stop_requested)
     early = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=train.early_stopping_patience, min_delta=train.early_stopping_min_delta,
         restore_best_weights=True)
@@ -105,7 +117,8 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
         "best_val_loss": float(val[best]) if len(val) else None,
         "best_val_reconstruction_loss": history["val_reconstruction_loss"][best] if len(val) else None,
         "best_val_kl_loss": history["val_kl_loss"][best] if len(val) else None,
-        "stopped_early": len(val) < train.epochs,
+        "stopped_early": len(val) < train.epochs and not recorder.stopped_by_request,
+        "stopped_by_request": recorder.stopped_by_request,
         # epochs at whose end ReduceLROnPlateau lowered the rate (the rate epoch e + 1 trains with)
         "lr_reduced_after_epochs": lr_drop_epochs(lr),
         "training_seconds": round(seconds, 1),
