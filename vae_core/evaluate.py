@@ -9,29 +9,28 @@ the same units as the training loss (SPEC.md §2), so iwae_bound <= negative_elb
 from __future__ import annotations
 
 import numpy as np
+from keras import ops
 from scipy.special import logsumexp
 from sklearn.neighbors import KNeighborsClassifier
 
+from . import model
 from .artifacts import LoadedModel
 from .data import Mnist
 
-_EPS = 1e-7
 _LOG_2PI = np.log(2.0 * np.pi)
+ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. 2016, section 5.2: a unit is active when Cov_x(E[z_u|x]) > 0.01
 
 
 def reconstruction_per_image(x: np.ndarray, x_hat: np.ndarray, kind: str = "bce") -> np.ndarray:
-    """Summed per-pixel loss of each image, (N,); the same formula as the training loss."""
+    """Summed per-pixel loss of each image, (N,): the training loss's own function, in float64."""
     x = np.asarray(x, np.float64).reshape(len(x), -1)
     x_hat = np.asarray(x_hat, np.float64).reshape(len(x_hat), -1)
-    if kind == "bce":
-        p = np.clip(x_hat, _EPS, 1.0 - _EPS)
-        return -(x * np.log(p) + (1.0 - x) * np.log(1.0 - p)).sum(axis=1)
-    return ((x - x_hat) ** 2).sum(axis=1)
+    return ops.convert_to_numpy(model.reconstruction_loss_per_image(x, x_hat, kind))
 
 
 def kl_per_image(z_mean: np.ndarray, z_log_var: np.ndarray) -> np.ndarray:
-    """KL(N(mean, exp(log_var)) || N(0, I)) of each image, (N,)."""
-    return -0.5 * (1.0 + z_log_var - z_mean**2 - np.exp(z_log_var)).sum(axis=1)
+    """KL(N(mean, exp(log_var)) || N(0, I)) of each image, (N,): the training loss's own function, in float64."""
+    return ops.convert_to_numpy(model.kl_per_image(np.asarray(z_mean, np.float64), np.asarray(z_log_var, np.float64)))
 
 
 def _losses(loaded: LoadedModel, x: np.ndarray, z_mean: np.ndarray, z_log_var: np.ndarray,
@@ -46,12 +45,18 @@ def per_image_losses(loaded: LoadedModel, x: np.ndarray, seed: int = 0) -> tuple
     return _losses(loaded, x, *loaded.fast.encode(x), seed)
 
 
+def score(loaded: LoadedModel, reconstruction: np.ndarray, kl: np.ndarray) -> np.ndarray:
+    """Each image's score in nats, lower = more typical: the negative ELBO (reconstruction + KL, beta = 1), or for a
+    plain autoencoder, which has no ELBO, its reconstruction loss."""
+    return reconstruction if loaded.config.kind == "ae" else reconstruction + kl
+
+
 def describe_digits(loaded: LoadedModel, x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One encoding of images x (N, 28, 28) -> (z_mean (N, d), reconstruction of z_mean (N, 28, 28),
-    negative ELBO (N,), reconstruction + KL with beta = 1, the same draw as `per_image_losses`)."""
+    score (N,): negative ELBO with beta = 1 (reconstruction for an AE), the same draw as `per_image_losses`)."""
     z_mean, z_log_var = loaded.fast.encode(x)
     reconstruction, kl = _losses(loaded, x, z_mean, z_log_var, seed)
-    return z_mean, loaded.fast.decode(z_mean), reconstruction + kl
+    return z_mean, loaded.fast.decode(z_mean), score(loaded, reconstruction, kl)
 
 
 def iwae_per_image(loaded: LoadedModel, x: np.ndarray, k: int = 50, seed: int = 0, chunk: int = 200) -> np.ndarray:
@@ -81,21 +86,39 @@ def knn_accuracy(loaded: LoadedModel, mnist: Mnist, neighbours: int = 5) -> floa
     return float(classifier.score(test_z, mnist.y_test))
 
 
+def active_units(z_mean: np.ndarray, threshold: float = ACTIVE_UNIT_THRESHOLD) -> int:
+    """Latent dimensions u whose activity Cov_x(E[z_u|x]) exceeds `threshold` (Burda et al. 2016, §5.2).
+
+    Args:
+        z_mean: (N, latent_dim) latent means of a data set (E[z|x] of each image).
+    """
+    return int((np.var(np.asarray(z_mean, np.float64), axis=0) > threshold).sum())
+
+
 def evaluate_model(loaded: LoadedModel, mnist: Mnist, k: int = 50, seed: int = 0) -> dict:
-    """All test-set figures as a JSON-ready dict (keys listed in the README)."""
-    reconstruction, kl = per_image_losses(loaded, mnist.x_test, seed)
-    iwae = iwae_per_image(loaded, mnist.x_test, k, seed)
-    return {
-        "model": loaded.name,
-        "test_images": len(mnist.x_test),
-        "reconstruction_loss": float(reconstruction.mean()),
-        "kl_loss": float(kl.mean()),
-        "negative_elbo": float((reconstruction + kl).mean()),
-        "loss": float((reconstruction + loaded.config.beta * kl).mean()),
-        "iwae_bound": float(iwae.mean()),
-        "iwae_k": k,
-        "knn_accuracy": knn_accuracy(loaded, mnist),
-        "knn_neighbours": 5,
-        "likelihood": "bernoulli" if loaded.config.reconstruction == "bce" else "gaussian, up to a constant",
-        "seed": seed,
-    }
+    """All test-set figures as a JSON-ready dict (keys listed in the README).
+
+    A plain autoencoder (kind "ae") has no posterior and no prior, so no KL, ELBO or IWAE bound: those are None
+    and its loss is the reconstruction of its (deterministic) code.
+    """
+    autoencoder = loaded.config.kind == "ae"
+    z_mean, z_log_var = loaded.fast.encode(mnist.x_test)
+    reconstruction, kl = _losses(loaded, mnist.x_test, z_mean, z_log_var, seed)
+    figures: dict = {"model": loaded.name, "kind": loaded.config.kind, "test_images": len(mnist.x_test),
+                     "reconstruction_loss": float(reconstruction.mean())}
+    if autoencoder:
+        figures.update(kl_loss=None, negative_elbo=None, loss=float(reconstruction.mean()), iwae_bound=None,
+                       iwae_k=None)
+    else:
+        figures.update(kl_loss=float(kl.mean()), negative_elbo=float((reconstruction + kl).mean()),
+                       loss=float((reconstruction + loaded.config.beta * kl).mean()),
+                       iwae_bound=float(iwae_per_image(loaded, mnist.x_test, k, seed).mean()), iwae_k=k)
+    figures.update(
+        active_units=active_units(z_mean),
+        latent_dim=loaded.config.latent_dim,
+        knn_accuracy=knn_accuracy(loaded, mnist),
+        knn_neighbours=5,
+        likelihood="bernoulli" if loaded.config.reconstruction == "bce" else "gaussian, up to a constant",
+        seed=seed,
+    )
+    return figures
