@@ -16,56 +16,44 @@ import statistics
 import time
 from pathlib import Path
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_idle
-from tests.browser.test_e2e import _shown_z, _to_page_xy
+from devtools import browser as B
 from vae_core.store import models_root
-
-IMAGE_SRC = ("() => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
-             ".find(i => i.naturalWidth === 280); return i ? i.src : null; }")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--clicks", type=int, default=50)
+    parser = argparse.ArgumentParser(description="Server start and click latency of the app in headless Chromium.")
+    parser.add_argument("--clicks", type=int, default=50, help="clicks on the latent plane to time")
     parser.add_argument("--dots", type=int, default=None, help="pick this many test digits on the plane first")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with B.chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1400})
         page.set_default_timeout(300_000)
-        port = free_port()
+        port = B.free_port()
         start = time.perf_counter()
-        server = start_server(models_root(), port, Path("/tmp/vae-latency-server.log"))
+        server = B.start_server(models_root(), port, Path("/tmp/vae-latency-server.log"))
         try:
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector(".js-plotly-plot .nsewdrag")
-            page.wait_for_function(IMAGE_SRC)
+            page.wait_for_function(B.DECODED_SRC_JS)
             first_page = time.perf_counter() - start
-            wait_idle(page)
+            B.wait_idle(page)
             if args.dots:
                 page.locator("button", has=page.get_by_text(f"{args.dots:,}", exact=True)).click()
-                wait_idle(page)
+                B.wait_idle(page)
             dots = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData"
                                  ".filter(t => t.name.startsWith('digit')).reduce((n, t) => n + t.x.length, 0)")
             times = []
             for k in range(args.clicks):
                 x, y = -3.0 + (k * 0.37) % 6.0, 2.5 - (k * 0.23) % 5.0
-                before_z, before_src = _shown_z(page), page.evaluate(IMAGE_SRC)
+                before_z, before_src = B.shown_z(page), page.evaluate(B.DECODED_SRC_JS)
                 t0 = time.perf_counter()
-                page.mouse.click(*_to_page_xy(page, x, y))
-                page.wait_for_function(
-                    "([src]) => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
-                    ".find(i => i.naturalWidth === 280); return i && i.src !== src && i.complete; }",
-                    arg=[before_src], timeout=30_000)
+                page.mouse.click(*B.to_page_xy(page, x, y))
+                page.wait_for_function(B.NEW_DECODED_JS, arg=[before_src], timeout=30_000)
                 times.append(time.perf_counter() - t0)
-                assert _shown_z(page) != before_z
-                wait_idle(page, quiet=0.5)  # the plot redraws after the image; the next click waits for it
+                assert B.shown_z(page) != before_z
+                B.wait_idle(page, quiet=0.5)  # the plot redraws after the image; the next click waits for it
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-            browser.close()
+            B.stop_server(server)
     q = statistics.quantiles(times, n=20)
     print(f"| server start → first page rendered | {first_page:.1f} s | target < 10 s |")
     print(f"| click → decoded image shown ({len(times)} clicks, {dots:,} digits on the plane) | "

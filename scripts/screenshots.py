@@ -15,8 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import served_app, wait_idle  # noqa: E402
-from tests.browser.test_e2e import PAGES, _to_page_xy, _upload  # noqa: E402
+from devtools.browser import PAGES, served_app, to_page_xy, upload, wait_idle  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +36,7 @@ def main() -> None:
             page.goto(f"{url}/{path}")
             wait_idle(page, timeout=900)
             if name == "explorer":
-                page.mouse.click(*_to_page_xy(page, -0.8, 1.2))
+                page.mouse.click(*to_page_xy(page, -0.8, 1.2))
                 wait_idle(page)
             if name == "projections":
                 page.frame_locator("iframe").locator(".js-plotly-plot").wait_for()
@@ -46,7 +45,7 @@ def main() -> None:
                 digit = load_mnist().x_test[18, ..., 0]
                 buffer = io.BytesIO()
                 Image.fromarray((255 - digit * 255).astype("uint8")).resize((200, 200)).save(buffer, "PNG")
-                _upload(page, "my-digit.png", buffer.getvalue())
+                upload(page, "my-digit.png", buffer.getvalue())
                 page.set_viewport_size({"width": 1400, "height": 2300})
                 wait_idle(page)
             page.screenshot(path=str(args.out / f"{name}.png"), full_page=False)

@@ -7,8 +7,7 @@ import time
 import psutil
 import pytest
 
-from tests.browser.conftest import no_errors, wait_idle
-from tests.browser.test_e2e import _diagnostics, _to_page_xy
+from devtools.browser import model_loads, no_errors, to_page_xy, wait_idle
 
 pytestmark = pytest.mark.browser
 SESSIONS, ROUNDS = 4, 6
@@ -29,7 +28,7 @@ def test_four_sessions_click_at_once(server, browser):
         rss = [server_proc.memory_info().rss]
         for r in range(ROUNDS):
             for k, page in enumerate(pages):  # fire the clicks without waiting: the runs overlap on the server
-                page.mouse.click(*_to_page_xy(page, -3.0 + r + 0.3 * k, 2.0 - 0.5 * k))
+                page.mouse.click(*to_page_xy(page, -3.0 + r + 0.3 * k, 2.0 - 0.5 * k))
             time.sleep(0.2)
             rss.append(server_proc.memory_info().rss)
         for page in pages:
@@ -37,7 +36,7 @@ def test_four_sessions_click_at_once(server, browser):
             no_errors(page)
             assert "z = (" in page.inner_text("body")
         rss.append(server_proc.memory_info().rss)
-        loads = _diagnostics(pages[0])
+        loads = model_loads(pages[0])
         assert "tiny ×1" in loads, loads
         growth = (max(rss) - rss[0]) / 2**20
         print(f"server RSS: start {rss[0] / 2**20:.0f} MiB, peak {max(rss) / 2**20:.0f} MiB, growth {growth:.0f} MiB")

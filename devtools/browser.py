@@ -1,0 +1,173 @@
+"""The app in a real browser: `streamlit run app.py` on a free local port, driven by Playwright in system Chromium.
+
+Shared by the browser tests, the benchmarks and the screenshot script. Playwright is imported only inside the
+functions that need it, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/setup.sh --dev); Playwright's own download is not used
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# URL path of every page (app.py's PAGES), by short name
+PAGES = {"explorer": "", "training": "training", "projections": "projections",
+         "reconstructions": "reconstructions", "samples": "samples"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(models: Path, port: int, log: Path, cwd: Path = PROJECT, env: dict | None = None,
+                 extra_args: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`streamlit run <project>/app.py` on 127.0.0.1:`port` with models from `models`; waits until it answers.
+
+    Raises:
+        RuntimeError: the server did not answer within 90 s (the end of its log is in the message).
+    """
+    env = {**(os.environ if env is None else env), "VAE_MODELS_DIR": str(models), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT / "app.py"), "--server.port", str(port),
+           "--server.headless", "true", *extra_args]
+    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    process.wait(timeout=30)
+    raise RuntimeError(f"streamlit did not start; log: {log.read_text()[-2000:]}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
+
+
+@contextmanager
+def chromium():
+    """Headless system Chromium under Playwright; yields the browser.
+
+    Raises:
+        RuntimeError: /usr/bin/chromium is missing (install it with `bash scripts/setup.sh --dev` as root).
+    """
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run `bash scripts/setup.sh --dev` as root (apt-get install "
+                           "chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def served_app(models: Path, log: Path):
+    """Start the app on a free port and headless Chromium; yield (url, server process, browser); stop both."""
+    port = free_port()
+    process = start_server(models, port, log)
+    try:
+        with chromium() as browser:
+            yield f"http://127.0.0.1:{port}", process, browser
+    finally:
+        stop_server(process)
+
+
+BUSY = ("() => !!document.querySelector('[data-stale=\"true\"], [data-testid*=Spinner], [data-testid*=Skeleton], "
+        "[data-testid=stStatusWidgetRunningIcon]') || [...document.images].some(i => !i.complete)")
+
+
+# page coordinates of latent point [x, y] on the explorer's Plotly plane
+XY_JS = """([x, y]) => { const el = document.querySelector('.js-plotly-plot');
+    const L = el._fullLayout, r = el.getBoundingClientRect();
+    return [r.left + L.xaxis._offset + L.xaxis.d2p(x), r.top + L.yaxis._offset + L.yaxis.d2p(y)]; }"""
+# the explorer's big decoded digit (a 280x280 PNG): its src, and whether a new one (src differs) has loaded
+DECODED_SRC_JS = ("() => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
+                  ".find(i => i.naturalWidth === 280); return i ? i.src : null; }")
+NEW_DECODED_JS = ("([src]) => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
+                  ".find(i => i.naturalWidth === 280); return !!i && i.src !== src && i.complete; }")
+EXCEPTIONS_JS = "() => [...document.querySelectorAll('[data-testid=stException]')].map(e => e.innerText.slice(0, 500))"
+BROKEN_IMAGES_JS = "() => [...document.images].filter(i => i.complete && i.naturalWidth === 0).length"
+
+
+def wait_idle(pg, quiet: float = 1.2, timeout: float = 300) -> None:
+    """Wait until the page has shown no spinner, skeleton or stale element for `quiet` seconds."""
+    pg.wait_for_selector("[data-testid=stApp]")
+    deadline = time.time() + timeout
+    calm_since = None
+    while time.time() < deadline:
+        if pg.evaluate(BUSY):
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.time()
+        elif time.time() - calm_since >= quiet:
+            return
+        time.sleep(0.1)
+    raise TimeoutError("the page kept running")
+
+
+def page_errors(pg) -> list[str]:
+    """Exceptions shown on the page and images that failed to load (empty when all is well)."""
+    errors = pg.evaluate(EXCEPTIONS_JS)
+    broken = pg.evaluate(BROKEN_IMAGES_JS)
+    return errors + ([f"{broken} images failed to load"] if broken else [])
+
+
+def no_errors(pg) -> None:
+    errors = page_errors(pg)
+    assert not errors, errors
+
+
+def to_page_xy(pg, x: float, y: float) -> list[float]:
+    """Page coordinates of the latent point (x, y) on the explorer's plane."""
+    pg.wait_for_selector(".js-plotly-plot .nsewdrag")  # the plot is drawn (it may still be arriving)
+    return pg.evaluate(XY_JS, [x, y])
+
+
+def shown_z(pg) -> list[float]:
+    """The explorer's current z, read from its caption "z = (…)"."""
+    text = pg.locator("[data-testid=stMarkdownContainer]", has_text="z = (").first.inner_text()
+    return [float(v) for v in re.search(r"z = \(([^)]*)\)", text).group(1).split(",")]
+
+
+def upload(pg, name: str, data: bytes, mime: str = "image/png") -> None:
+    """Put a file into the page's file uploader and wait for the page to settle."""
+    pg.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}])
+    wait_idle(pg)
+
+
+def model_loads(pg) -> str:
+    """The sidebar's Diagnostics line "Model loads in this process: name ×n, …"."""
+    pg.get_by_text("Diagnostics").click()
+    time.sleep(0.3)
+    return pg.get_by_text("Model loads in this process").inner_text()
+
+
+def parse_model_loads(text: str) -> dict[str, int]:
+    """{"default": 1, …} from model_loads()' text."""
+    return {name: int(n) for name, n in re.findall(r"([\w.-]+) ×(\d+)", text)}
