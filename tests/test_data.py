@@ -79,5 +79,71 @@ def test_bad_cached_file_is_fetched_again(tmp_path, monkeypatch):
             (target / name).write_bytes(content)
 
     monkeypatch.setattr(data, "_from_keras", refetch)
-    assert data.ensure_files(tmp_path, checksums) == "Keras download (keras.datasets.mnist)"
+    assert data.ensure_files(tmp_path, checksums) == "Keras download (mnist.npz)"
     assert (tmp_path / "train-images-idx3-ubyte").read_bytes() == good["train-images-idx3-ubyte"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(data.SHA256)  # no temporary folder left
+
+
+def test_a_download_is_verified_before_it_enters_the_cache(tmp_path, monkeypatch):
+    checksums = _fake_store(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()  # the cache misses one file
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    seen = []
+
+    def bad_source(target):
+        seen.append(target)
+        for name in data.SHA256:
+            (target / name).write_bytes(b"wrong bytes")
+
+    monkeypatch.setattr(data, "_from_keras", bad_source)
+    monkeypatch.setattr(data.shutil, "which", lambda _name: None)
+    with pytest.raises(DataNotFoundError, match="failed the SHA-256 check"):
+        data.ensure_files(tmp_path, checksums)
+    assert seen and seen[0] != tmp_path  # written elsewhere first
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the good files untouched, no junk
+
+
+def test_a_download_that_stalls_times_out(tmp_path, monkeypatch):
+    """A server that accepts the connection and never answers: the source fails within the timeout."""
+    import socket
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    monkeypatch.setattr(data, "KERAS_URL", f"http://127.0.0.1:{server.getsockname()[1]}/mnist.npz")
+    monkeypatch.setattr(data, "TIMEOUT", 0.5)
+    monkeypatch.setattr(data.shutil, "which", lambda _name: None)
+    start = time.monotonic()
+    try:
+        with pytest.raises(DataNotFoundError, match="timed out"):
+            data.ensure_files(tmp_path / "cache")
+    finally:
+        server.close()
+    assert time.monotonic() - start < 10
+
+
+def test_a_download_larger_than_mnist_is_refused(monkeypatch):
+    import http.server
+    import threading
+
+    class Endless(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(64):
+                    self.wfile.write(b"x" * (1 << 16))
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(RuntimeError, match="more than"):
+            data._download(f"http://127.0.0.1:{server.server_address[1]}/", limit=1 << 20, timeout=5)
+    finally:
+        server.shutdown()

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from vae_core import store
-from vae_core.data import sha256_of
+from vae_core.files import sha256_of
 
 
 @dataclass(frozen=True)

