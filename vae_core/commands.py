@@ -12,7 +12,7 @@ import_keras_quietly()
 
 from . import data, images, preprocess, store  # noqa: E402
 from .artifacts import load_model  # noqa: E402
-from .config import ModelConfig, TrainConfig  # noqa: E402
+from .config import ModelConfig, TrainConfig, from_dict  # noqa: E402
 from .errors import UserError  # noqa: E402
 
 
@@ -25,21 +25,34 @@ def raise_user(message: str) -> None:
 
 
 def train(args: argparse.Namespace) -> None:
-    from .train import train_and_save
+    from . import distribute, progress
+    from .config import to_dict
+    from .train import fit, train_and_save
 
-    model = ModelConfig(args.latent_dim, args.beta, args.reconstruction, args.seed, args.kind)
-    recipe = TrainConfig(args.learning_rate, args.batch_size, args.epochs, args.early_stopping_patience,
-                         args.early_stopping_min_delta, args.reduce_lr_factor, args.reduce_lr_patience,
-                         args.min_lr, args.train_limit, args.test_limit, args.precision)
-    mnist = data.load_mnist()
-    print(f"data: {mnist.source}", file=sys.stderr)
-    folder = train_and_save(args.name, model, recipe, mnist.x_train, mnist.x_test, data_source=mnist.source,
-                            stop_requested=getattr(args, "stop_requested", None))
-    run = store.read_json(folder / store.CONFIG_FILE)["run"]
-    print(f"saved {folder}: {run['epochs_run']} epochs, best epoch {run['best_epoch']} "
-          f"(val_loss {run['best_val_loss']:.2f}), {run['training_seconds']:.0f} s", file=sys.stderr)
-    if not args.no_evaluate:
-        evaluate(argparse.Namespace(model=args.name, k=50, seed=0), mnist)
+    model, recipe = from_dict(ModelConfig, vars(args)), from_dict(TrainConfig, vars(args))  # one option per field
+    settings = {"model": to_dict(model), "train": to_dict(recipe), "evaluate": not args.no_evaluate}
+    with progress.tracked(getattr(args, "progress_file", None), args.name, settings, recipe.epochs) as tracker:
+        mnist = data.load_mnist()
+        print(f"data: {mnist.source}", file=sys.stderr)
+        report = {"on_epoch": tracker.on_epoch, "on_batch": tracker.on_batch} if tracker else {}
+        stop = getattr(args, "stop_requested", None)
+        if not distribute.is_chief(recipe.distribute):  # another worker of a multi-worker run: the chief saves
+            fit(model, recipe, mnist.x_train, mnist.x_test, stop_requested=stop, **report)
+            print(f"{distribute.worker_label(recipe.distribute)}: done; the chief saves the model", file=sys.stderr)
+            return
+        folder = train_and_save(args.name, model, recipe, mnist.x_train, mnist.x_test, data_source=mnist.source,
+                                stop_requested=stop, **report)
+        run = store.read_json(folder / store.CONFIG_FILE)["run"]
+        print(f"saved {folder}: {run['epochs_run']} epochs, best epoch {run['best_epoch']} "
+              f"(val_loss {run['best_val_loss']:.2f}), {run['training_seconds']:.0f} s", file=sys.stderr)
+        ended = "stopped" if run["stopped_by_request"] else "done"
+        if tracker:
+            tracker.update(state="evaluating" if not args.no_evaluate else ended, result=run,
+                           message="saved; evaluating on the test set" if not args.no_evaluate else f"saved ({ended})")
+        if not args.no_evaluate:
+            evaluate(argparse.Namespace(model=args.name, k=50, seed=0), mnist)
+            if tracker:
+                tracker.update(state=ended, message=f"saved and evaluated ({ended})")
 
 
 def evaluate(args: argparse.Namespace, mnist: data.Mnist | None = None) -> None:
@@ -48,6 +61,7 @@ def evaluate(args: argparse.Namespace, mnist: data.Mnist | None = None) -> None:
     loaded = load_model(args.model)
     mnist = mnist or data.load_mnist()
     metrics = evaluate_model(loaded, mnist, k=args.k, seed=args.seed)
+    metrics[store.METRICS_HASH_KEY] = loaded.file_hash  # readers ignore figures of another model file
     store.write_json_atomic(loaded.folder / store.METRICS_FILE, metrics)
     _emit(metrics)
 
@@ -97,6 +111,49 @@ def grid(args: argparse.Namespace) -> None:
 
 def fetch_data(args: argparse.Namespace) -> None:
     mnist = data.load_mnist()
-    _emit({"source": mnist.source, "cache": str(data.cache_dir()), "train": len(mnist.x_train),
-           "test": len(mnist.x_test)})
+    found = {"source": mnist.source, "cache": str(data.cache_dir()), "train": len(mnist.x_train),
+             "test": len(mnist.x_test)}
+    if getattr(args, "fashion", False):
+        from .fashion import fashion_dir, load_fashion
 
+        fashion = load_fashion()
+        found["fashion"] = {"source": fashion.source, "cache": str(fashion_dir()), "images": len(fashion.pixels)}
+    _emit(found)
+
+
+
+def classifier(args: argparse.Namespace) -> None:
+    from .classifier import save_classifier, train_classifier
+
+    mnist = data.load_mnist()
+    model, info = train_classifier(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test, epochs=args.epochs,
+                                   seed=args.seed, verbose=2)
+    info["data_source"] = mnist.source
+    path = save_classifier(model, info)
+    print(f"saved {path}: test accuracy {info['test_accuracy']:.4f}", file=sys.stderr)
+    _emit(info)
+
+
+def anomaly(args: argparse.Namespace) -> None:
+    from .anomaly import report
+    from .fashion import load_fashion
+
+    loaded = load_model(args.model)
+    mnist, fashion = data.load_mnist(), load_fashion()  # both found before any scoring starts
+    _emit(report(loaded, mnist.x_test, fashion, n=args.n, k=args.k, seed=args.seed))
+
+
+def represent(args: argparse.Namespace) -> None:
+    from .represent import RepresentConfig, report
+
+    loaded = load_model(args.model)
+    config = RepresentConfig(test_digits=args.test_digits, seed=args.seed)
+    _emit(report(loaded, data.load_mnist(), config,
+                 progress=lambda part: print(f"{part} features…", file=sys.stderr, flush=True)))
+
+
+def compress(args: argparse.Namespace) -> None:
+    from .compress import CompressConfig, report
+
+    loaded = load_model(args.model)
+    _emit(report(loaded, data.load_mnist(), CompressConfig(test_digits=args.test_digits)))
