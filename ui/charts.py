@@ -12,8 +12,7 @@ from vae_core.history import best_epoch, lr_drop_epochs, smooth
 PALETTE = qualitative.Plotly  # 10 qualitative colours, one per digit (SPEC §4.2)
 GRID_TRACE = "click anywhere"
 DIGIT_TRACE_PREFIX = "digit "
-CURRENT_TRACE = "current z"
-CURRENT_COLOUR = "crimson"  # the current z: the marker trace, or Plotly's highlight of a clicked point
+CURRENT_COLOUR = "crimson"  # a clicked point: Plotly's highlight of it
 
 
 def loss_curves(history: dict, window: int = 7, log_y: bool = False) -> go.Figure:
@@ -82,33 +81,6 @@ def click_grid(x_range: tuple[float, float], y_range: tuple[float, float], n: in
                         hovertemplate="(%{x:.2f}, %{y:.2f})<extra>click to decode</extra>",
                         selected=dict(marker=dict(opacity=1, color=CURRENT_COLOUR, size=11)),
                         unselected=dict(marker=dict(opacity=0)))
-
-
-def explorer_plane(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, current: tuple[float, float] | None,
-                   span: float, axis_names: tuple[str, str] = ("z₁", "z₂"), grid_n: int = 81,
-                   selected: tuple[int, int] | None = None) -> go.Figure:
-    """The latent plane: the grid trace first (underneath), then the digits, then the current point if given.
-
-    A clicked point (grid or digit) is highlighted by Plotly's own selection style in the same colour, so after a
-    click the figure need not change (`current=None`); `selected` = (trace, point index) draws that highlight
-    into the figure itself.
-    """
-    # once a point is clicked the other dots fade, so the highlight shows even under a dense cluster
-    digits = _digit_traces(xy, labels, indices, selected=dict(opacity=1, color=CURRENT_COLOUR, size=11),
-                           unselected_opacity=0.3)
-    fig = go.Figure([click_grid((-span, span), (-span, span), grid_n), *digits])
-    if selected is not None:
-        for number, trace in enumerate(fig.data):
-            trace.selectedpoints = [selected[1]] if number == selected[0] else []
-    if current is not None:
-        fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name=CURRENT_TRACE,
-                                 hoverinfo="skip",
-                                 marker=dict(symbol="x-thin", size=18, line=dict(width=3, color=CURRENT_COLOUR))))
-    fig.update_xaxes(range=[-span, span], title_text=axis_names[0], zeroline=True)
-    fig.update_yaxes(range=[-span, span], title_text=axis_names[1], zeroline=True)
-    fig.update_layout(height=560, margin=dict(t=10, l=10, r=10, b=10), clickmode="event+select", dragmode="pan",
-                      legend=dict(itemsizing="constant", title="label"), uirevision="plane")
-    return fig
 
 
 def placed_on_plane(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, point: tuple[float, float],

@@ -1,0 +1,144 @@
+"""The latent plane: a Streamlit custom component (components v2) that decodes under the pointer in the browser.
+
+The browser gets the decoder's weights once per model (vae_core.export, ~0.26 MB for latent_dim 2) and the test
+digits' latent means, draws the plane on a canvas and runs the decoder in plain JavaScript (decoder.js) on every
+pointer move: hovering sends nothing to the server. A click (or an arrow key on the plane) pins z and sends only
+that z and the clicked digit's index; Python then updates what needs the server (nearest digits, captions).
+The sliders set z from the keyboard too. Until the component reports that it started, the server decodes the
+pinned z itself, so a page whose component cannot start (a script error, no canvas) still works with the sliders.
+
+All of the explorer's interaction state lives here, behind `latent_plane_ui`.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import streamlit as st
+from streamlit.components.v2 import component
+
+from ui import resources as R
+from ui.charts import PALETTE
+from ui.widgets import digit
+
+_HERE = Path(__file__).parent
+KEY = "latent_plane"  # the component's state: "ready" (it started in the browser) and the trigger "pin"
+Z_KEYS = ("z_x", "z_y")  # the sliders: z along the two shown dimensions
+DIGIT_KEY = "plane_digit"  # the test digit whose mean was clicked, or None
+PINNED_KEY = "pinned_z"  # the pinned z (full latent vector, a list), for tests and other pages
+
+_HTML = """<div class="lp-root" tabindex="0" aria-label="latent plane: move the pointer to decode, click to pin;
+arrow keys move the pinned point">
+<p class="lp-fallback">The interactive latent plane could not start in this browser; the sliders below decode
+on the server.</p>
+<div class="lp-main" hidden>
+  <div class="lp-plane"><canvas class="lp-dots"></canvas><canvas class="lp-overlay"></canvas></div>
+  <div class="lp-side"><canvas class="lp-digit" width="28" height="28"></canvas>
+    <div class="lp-z"></div><div class="lp-what"></div></div>
+</div></div>"""
+_CSS = """
+.lp-root { outline: none; }
+.lp-root:focus-visible { outline: 2px solid crimson; outline-offset: 4px; }
+.lp-fallback { margin: 0; }
+.lp-main { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
+.lp-main[hidden] { display: none; }
+.lp-plane { position: relative; width: 480px; height: 480px; }
+.lp-plane canvas { position: absolute; left: 0; top: 0; }
+.lp-overlay { cursor: crosshair; touch-action: none; }
+.lp-digit { width: 280px; height: 280px; image-rendering: pixelated; display: block; border-radius: 4px; }
+.lp-z { font: 600 15px/1.4 sans-serif; margin-top: 8px; }
+.lp-what { font: 13px/1.4 sans-serif; opacity: 0.7; }
+"""
+_JS = (_HERE / "decoder.js").read_text() + "\n" + (_HERE / "plane.js").read_text()
+_plane = component("vae_explorer.latent_plane", html=_HTML, css=_CSS, js=_JS, isolate_styles=False)
+
+
+class Pinned(NamedTuple):
+    """The pinned latent point (latent_dim,) and the test digit whose mean it is, if one was clicked."""
+
+    z: np.ndarray
+    digit: int | None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _weights(name: str, file_hash: str) -> bytes:
+    from vae_core.export import export_decoder
+
+    return export_decoder(R.loaded(R.ModelRef(name, file_hash)))
+
+
+def payload(weights: bytes, weights_key: str, xy: np.ndarray, labels: np.ndarray, points_key: str,
+            header: dict) -> bytes:
+    """What the component gets: [u32 length][JSON header][decoder file][points (N, 2) float32][labels (N,) uint8]."""
+    head = json.dumps({**header, "weights_key": weights_key, "weights_bytes": len(weights), "n": len(labels),
+                       "points_key": points_key}).encode()
+    head += b" " * (-(4 + len(head)) % 4)  # the decoder file, then the points, start on 4-byte boundaries
+    return b"".join([struct.pack("<I", len(head)), head, weights, np.asarray(xy, "<f4").tobytes(),
+                     np.asarray(labels, np.uint8).tobytes()])
+
+
+def _take_pin() -> None:
+    """A click (or arrow key) on the plane: its z becomes the sliders' values before the fragment reruns."""
+    pin = (st.session_state.get(KEY) or {}).get("pin")
+    if not pin:
+        return
+    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = (float(v) for v in pin["z"])
+    st.session_state[DIGIT_KEY] = pin.get("digit")
+
+
+def _slider_moved() -> None:
+    st.session_state[DIGIT_KEY] = None
+
+
+def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims: tuple[int, int],
+                    base: np.ndarray, span: float) -> Pinned:
+    """Show the plane, its decoded digit and the z sliders; return the pinned point.
+
+    Args:
+        means: (N, latent_dim) test latent means, drawn at their `dims` coordinates and coloured by `labels`.
+        dims: the horizontal and vertical latent dimensions (dims[1] = -1 for a 1-dimensional latent space).
+        base: (latent_dim,) the values of the dimensions not shown.
+        span: the plane covers [-span, span] on both axes.
+    """
+    state = st.session_state
+    for key in Z_KEYS:  # kept inside this model's range (it may have changed with the model)
+        state[key] = float(np.clip(state.get(key, 0.0), -span, span))
+    if dims[1] < 0:
+        state[Z_KEYS[1]] = 0.0
+    z = np.asarray(base, np.float32).copy()
+    z[dims[0]] = state[Z_KEYS[0]]
+    if dims[1] >= 0:
+        z[dims[1]] = state[Z_KEYS[1]]
+    clicked = state.get(DIGIT_KEY)
+    clicked = clicked if clicked is not None and 0 <= clicked < len(labels) else None
+
+    xy = np.stack([means[:, dims[0]], means[:, dims[1]] if dims[1] >= 0 else np.zeros(len(means))], axis=1)
+    names = [f"z{dims[0] + 1}", f"z{dims[1] + 1}" if dims[1] >= 0 else "(unused)"]
+    header = {"dims": list(dims), "names": names, "base": [float(v) for v in base], "span": span,
+              "pinned": [state[Z_KEYS[0]], state[Z_KEYS[1]]], "digit": clicked, "colours": list(PALETTE)}
+    data = payload(_weights(ref.name, ref.file_hash), ref.file_hash, xy, labels,
+                   f"{ref.file_hash}-{dims}-{span}", header)
+    result = _plane(key=KEY, data=data, on_pin_change=_take_pin, on_ready_change=lambda: None)
+    ready = bool(getattr(result, "ready", False))
+
+    left, right = st.columns(2)
+    with left:
+        st.slider(names[0], -span, span, key=Z_KEYS[0], step=0.01, on_change=_slider_moved)
+        st.slider(names[1], -span, span, key=Z_KEYS[1], step=0.01, on_change=_slider_moved, disabled=dims[1] < 0)
+    with right:
+        if not ready:  # the component has not started (yet): the server decodes
+            digit(R.decode(ref, z[None])[0], width=140)
+        st.markdown(f"Pinned **z** = ({', '.join(f'{v:.2f}' for v in z)})", help="set by a click or the sliders")
+        if clicked is not None:
+            st.caption(f"Clicked test digit #{clicked} (label {labels[clicked]}): its μ is pinned.")
+    state[PINNED_KEY] = z.tolist()
+    return Pinned(z, clicked)
+
+
+def nearest_digits(means: np.ndarray, z: np.ndarray, k: int = 8) -> np.ndarray:
+    """Indices of the k test digits whose latent means are nearest to z (Euclidean)."""
+    return np.argsort(((means - z) ** 2).sum(axis=1))[:k]
