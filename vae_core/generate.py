@@ -93,7 +93,51 @@ def sample_prior(fast: FastModel, n: int = 20, seed: int = 0) -> tuple[np.ndarra
     return z, fast.decode(z)
 
 
-def interpolate(fast: FastModel, z_start: np.ndarray, z_end: np.ndarray, steps: int = 10) -> np.ndarray:
-    """Decode `steps` points on the straight line from z_start to z_end; returns (steps, 28, 28)."""
-    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
-    return fast.decode((1 - t) * np.asarray(z_start, np.float32) + t * np.asarray(z_end, np.float32))
+PATHS = ("linear", "spherical")
+
+
+def latent_path(z_start: np.ndarray, z_end: np.ndarray, steps: int = 10, method: str = "linear") -> np.ndarray:
+    """`steps` latent points from z_start to z_end (both included), (steps, latent_dim).
+
+    "linear": the straight line. "spherical": the direction turns at a constant rate on the great circle between
+    the endpoints' directions (slerp, Shoemake 1985; White 2016 "Sampling Generative Networks" for latent spaces)
+    while the norm goes linearly from |z_start| to |z_end|, so every point's norm lies between the endpoints'
+    (a straight line cuts through the low-norm middle of a Gaussian prior, where few codes live in high dimensions).
+    """
+    a, b = np.asarray(z_start, np.float64), np.asarray(z_end, np.float64)
+    t = np.linspace(0.0, 1.0, steps)[:, None]  # (steps, 1)
+    if method == "linear":
+        return ((1 - t) * a + t * b).astype(np.float32)
+    if method != "spherical":
+        raise ValueError(f"method must be one of {', '.join(PATHS)}, got {method!r}")
+    norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+    if norm_a < 1e-12 or norm_b < 1e-12:  # no direction at the origin: the line is the only path
+        return latent_path(a, b, steps, "linear")
+    u, v = a / norm_a, b / norm_b
+    omega = np.arccos(np.clip(u @ v, -1.0, 1.0))
+    if omega < 1e-6:  # same direction: only the norm changes
+        directions = np.repeat(u[None], steps, axis=0)
+    elif np.pi - omega < 1e-6:  # opposite directions: any great circle; take one through a fixed orthogonal axis
+        w = np.eye(len(u))[np.argmin(np.abs(u))]
+        w = w - (w @ u) * u
+        w /= np.linalg.norm(w)
+        directions = np.cos(np.pi * t) * u + np.sin(np.pi * t) * w
+    else:
+        directions = (np.sin((1 - t) * omega) * u + np.sin(t * omega) * v) / np.sin(omega)
+    return (((1 - t) * norm_a + t * norm_b) * directions).astype(np.float32)
+
+
+def interpolate(fast: FastModel, z_start: np.ndarray, z_end: np.ndarray, steps: int = 10,
+                method: str = "linear") -> np.ndarray:
+    """Decode `steps` points of `latent_path` from z_start to z_end in one call; returns (steps, 28, 28)."""
+    return fast.decode(latent_path(z_start, z_end, steps, method))
+
+
+def traversals(fast: FastModel, base: np.ndarray, steps: int = 9, span: float = 3.0) -> np.ndarray:
+    """Each latent dimension swept over [-span, span] with the others held at `base` (Higgins et al. 2017, β-VAE,
+    fig. 7); one batched decoder call. Returns (latent_dim, steps, 28, 28)."""
+    d = fast.latent_dim
+    values = np.linspace(-span, span, steps, dtype=np.float32)
+    z = np.tile(np.asarray(base, np.float32).reshape(1, 1, d), (d, steps, 1))  # (d, steps, d)
+    z[np.arange(d), :, np.arange(d)] = values
+    return fast.decode(z.reshape(d * steps, d)).reshape(d, steps, 28, 28)

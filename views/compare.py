@@ -1,0 +1,118 @@
+"""Compare models: the family side by side (AE vs VAE, beta, latent size) on the same test digits."""
+
+import streamlit as st
+
+from ui import family as F
+from ui import resources as R
+from ui.compare_charts import loss_overlay, planes, rate_distortion, score_bars
+from ui.digit_input import digit_input
+from ui.widgets import digit, gallery
+from vae_core.family import comparison_row
+from vae_core.generate import traversals
+from vae_core.store import list_models
+
+st.title("Compare models")
+st.markdown(
+    "The same test digits and colours through each model. A **plain autoencoder** (AE) places codes wherever "
+    "reconstruction wants them; a **VAE** also pays a KL term that pulls every code towards N(0, I), which is "
+    "what lets it generate from random draws. **β** weighs that term: more β, smoother and more overlapping "
+    "codes, blurrier reconstructions; less β, sharper reconstructions and a code that uses more dimensions.")
+
+names = list_models()
+default = [n for n in ("default", "ae", "beta4", "latent16", "latent16-lowbeta") if n in names] or names[:3]
+chosen = st.multiselect("Models", names, default=default, max_selections=6,
+                        help="Up to six model folders from models/")
+if len(chosen) < 2:
+    st.info("Pick two or more models to compare.")
+    st.stop()
+refs, problems = F.usable(chosen)
+for problem in problems:
+    st.error(problem)
+if len(refs) < 2:
+    st.stop()
+images, labels = R.test_set()
+
+st.subheader("Latent planes")
+method = st.radio("Projection for latent_dim > 2", ["pca", "tsne", "umap"], horizontal=True,
+                  format_func={"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}.get,
+                  help="latent_dim 2 models show their raw plane (z₁, z₂)")
+panels = []
+for ref in refs:
+    indices, xy = F.plane(ref, method)
+    dim = R.loaded(ref).config.latent_dim
+    panels.append((f"{ref.name} ({'z₁, z₂' if dim == 2 else method.upper() + f' of {dim}-D'})", xy,
+                   labels[indices], indices))
+st.plotly_chart(planes(panels), width="stretch", key="planes")
+st.caption(f"The same {F.PLANE_POINTS:,} test digits in every panel, coloured by their true label. The AE's plane "
+           "has no fixed scale or centre; a VAE's codes crowd around the origin, the prior's mode.")
+
+st.subheader("Samples from the prior N(0, I)")
+seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="compare_seed")
+cols = st.columns(len(refs))
+for col, ref in zip(cols, refs, strict=True):
+    with col:
+        _, samples = R.samples(ref, 16, int(seed))
+        gallery(samples, columns=4, scale=2, caption=ref.name)
+st.caption("The decoder's output for random z ~ N(0, I). A VAE was trained to decode such z; the AE never "
+           "was, so most of its draws fall where no training code lives and come out as smudges.")
+
+st.subheader("Loss curves")
+curve = st.radio("Curve", ["val_reconstruction_loss", "val_kl_loss", "val_loss"], horizontal=True,
+                 format_func={"val_loss": "validation loss (as trained: reconstruction + β·KL)",
+                              "val_reconstruction_loss": "validation reconstruction",
+                              "val_kl_loss": "validation KL"}.get)
+histories = {ref.name: R.loaded(ref).history for ref in refs}
+st.plotly_chart(loss_overlay(histories, curve, "", log_y=curve == "val_kl_loss"), width="stretch", key="curves")
+
+st.subheader("Figures")
+rows = [comparison_row(ref.name, F.saved(ref).get("model", {}), F.saved(ref).get("run", {}),
+                       R.loaded(ref).metrics) for ref in refs]
+st.dataframe(rows, hide_index=True, width="stretch", column_config={
+    "kNN accuracy": st.column_config.NumberColumn(format="percent"),
+    "samples read (≥0.9)": st.column_config.NumberColumn(
+        format="percent", help="share of 1,000 prior samples an MNIST classifier reads with confidence ≥ 0.9"),
+    "active units": st.column_config.NumberColumn(help="latent dimensions with Cov_x(E[z|x]) > 0.01 "
+                                                       "(Burda et al. 2016)"),
+    "training min": st.column_config.NumberColumn(format="%.0f")})
+st.caption("Test set, nats per image (`python -m vae_core evaluate`). An AE has no KL, ELBO or IWAE bound: "
+           "it defines no probability of an image. Active units count the dimensions the code really uses.")
+
+points = [(r["model"], r["KL"], r["reconstruction"]) for r in rows
+          if r["KL"] is not None and r["reconstruction"] is not None]
+if len(points) >= 2:
+    st.subheader("Rate and distortion")
+    st.plotly_chart(rate_distortion(points), width="stretch", key="rd")
+    st.caption("Each VAE spends a **rate** (the KL: how many nats its code carries about the image) to buy a "
+               "lower **distortion** (reconstruction loss). β moves a model along this trade-off; a larger "
+               "latent with a small β buys sharp reconstructions with many nats.")
+
+wide = [ref for ref in refs if R.loaded(ref).config.latent_dim > 2]
+if wide:
+    st.subheader("Latent traversals")
+    t1, t2, t3 = st.columns([2, 1, 1])
+    which = t1.selectbox("Model", [ref.name for ref in wide])
+    index = int(t2.number_input("Held at test digit #", 0, len(labels) - 1, 0))
+    steps = t3.slider("Steps", 5, 15, 9)
+    ref = next(r for r in wide if r.name == which)
+    rows_images = traversals(R.loaded(ref).fast, R.z_mean(ref)[index], steps=steps, span=3.0)
+    gallery(rows_images.reshape(-1, 28, 28), columns=steps, scale=2,
+            caption=f"row u: z_u swept from −3 to 3, the other dimensions held at test digit #{index}'s mean "
+                    f"(label {labels[index]})")
+    st.caption("What each latent dimension learned (the figure β-VAE papers use). Rows that do not change are "
+               "dimensions the model leaves unused: they carry no information about the image.")
+
+st.subheader("Your digit through every model")
+image = digit_input("compare")
+if image is not None:
+    results = F.through_every_model(refs, image)
+    cols = st.columns(len(results) + 1)
+    with cols[0]:
+        digit(image, "your digit (preprocessed)", width=112)
+    for col, result in zip(cols[1:], results, strict=True):
+        with col:
+            digit(result["reconstruction"], f"{result['model']}: {result['score']:.0f} nats", width=112)
+    st.plotly_chart(score_bars([r["model"] for r in results], [r["percentile"] for r in results]),
+                    width="stretch", key="upload_scores")
+    st.caption("Score: negative ELBO (reconstruction for the AE). The bar is its percentile among the test "
+               "digits: near 100, the model finds your digit unusual.")
+    st.session_state["compare_upload_scores"] = {r["model"]: r["score"] for r in results}
