@@ -13,6 +13,8 @@ PAGES = [
     st.Page("views/projections.py", title="Latent projections", icon=":material/scatter_plot:"),
     st.Page("views/reconstructions.py", title="Reconstructions & upload", icon=":material/autorenew:"),
     st.Page("views/samples.py", title="Random samples", icon=":material/casino:"),
+    st.Page("views/compare.py", title="Compare models", icon=":material/compare:"),
+    st.Page("views/interpolation.py", title="Interpolation", icon=":material/linear_scale:"),
 ]
 
 names = list_models()
