@@ -6,9 +6,10 @@ import streamlit as st
 from ui import resources as R
 from ui.charts import error_map, loss_histogram, placed_on_plane
 from ui.current import current_model, latent_dim
+from ui.indices import parse_indices
+from ui.uploads import preprocessed
 from ui.widgets import digit, gallery
-from vae_core.errors import BadImageError
-from vae_core.preprocess import MAX_BYTES, load_digit
+from vae_core.preprocess import MAX_BYTES
 
 st.title("Reconstructions")
 st.markdown(
@@ -30,23 +31,10 @@ c2.button("Random 10", on_click=lambda: st.session_state.update(
 text = c1.text_input("Test indices (e.g. `0-9` or `3, 17, 512`)", key="recon_indices")
 
 
-def _parse(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        lo, _, hi = part.partition("-")
-        start, stop = int(lo), int(hi or lo)
-        out.extend(range(start, stop + 1))
-    if not out or len(out) > 50 or min(out) < 0 or max(out) >= len(labels):
-        raise ValueError
-    return out
-
-
 try:
-    chosen = _parse(text)
-except ValueError:
-    st.error(f"Enter up to 50 indices from 0 to {len(labels) - 1}, separated by commas; ranges like 0-9 work.")
+    chosen = parse_indices(text, len(labels))
+except ValueError as exc:
+    st.error(f"{str(exc).capitalize()}. Enter up to 50 indices from 0 to {len(labels) - 1}, separated by commas; ranges like 0-9 work.")
     st.stop()
 
 originals = images[chosen]
@@ -73,7 +61,7 @@ st.markdown("An image file of a handwritten digit (PNG, JPEG, GIF, BMP or WebP, 
 upload_tab, draw_tab = st.tabs(["Upload", "Draw"])
 raw, source = None, None
 with upload_tab:
-    file = st.file_uploader("Digit image", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="upload")
+    file = st.file_uploader("Digit image", key="upload")  # the format is read from the content, not the name
     if file is not None:
         raw, source = file.getvalue(), file.name
 with draw_tab:
@@ -84,10 +72,9 @@ with draw_tab:
         raw, source = drawn, "your drawing"
 
 if raw is not None:
-    try:
-        mine = load_digit(raw, name=source)
-    except BadImageError as exc:
-        st.error(str(exc))
+    mine, problem = preprocessed(raw, source)
+    if problem:
+        st.error(problem)
         st.stop()
     mean, back, score = R.describe_digits(ref, mine[None])
     back, score = back[0], float(score[0])

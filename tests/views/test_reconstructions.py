@@ -1,0 +1,79 @@
+"""The reconstructions page: the index box is bounded before work, uploads are decoded once per file."""
+
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.views.conftest import open_page
+from ui.indices import parse_indices
+
+
+def test_parse_indices_reads_lists_and_ranges():
+    assert parse_indices("3, 5-7,\t9", 10_000) == [3, 5, 6, 7, 9]
+    assert parse_indices("0-49", 50) == list(range(50))
+
+
+@pytest.mark.parametrize("text", ["", ",", "a", "-5", "5-", "3-1", "1.5", "50", "0-50", "0-30,10-49", "1," * 60,
+                                  "1" * 500])
+def test_parse_indices_refuses(text):
+    with pytest.raises(ValueError):
+        parse_indices(text, 50)
+
+
+@pytest.mark.parametrize("text", ["0-999999999999999999", "0-99999999999999999,0-1", "0-9999," * 50])
+def test_huge_ranges_are_refused_before_any_list_is_built(text):
+    # Building first (as the page once did) takes gigabytes for the first and raises MemoryError for the second
+    start = time.perf_counter()
+    with pytest.raises(ValueError):
+        parse_indices(text, 10_000)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_page_refuses_a_huge_index_list_in_one_message(app):
+    open_page(app, "reconstructions")
+    app.text_input[0].set_value("0-999999999999999999," * 10)
+    start = time.perf_counter()
+    app.run()
+    assert time.perf_counter() - start < 5  # the whole rerun; the check itself is microseconds
+    assert not app.exception
+    assert len(app.error) == 1 and "indices from 0 to" in app.error[0].value
+    assert not app.dataframe  # nothing was computed
+
+
+def _png(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_upload_is_read_by_content_and_preprocessed_once(app, mnist, monkeypatch):
+    import ui.uploads
+    from vae_core.preprocess import load_digit
+
+    calls = []
+    monkeypatch.setattr(ui.uploads, "load_digit", lambda raw, name: calls.append(name) or load_digit(raw, name))
+    ui.uploads._preprocessed.clear()
+    open_page(app, "reconstructions")
+    digit = Image.fromarray((mnist.x_test[0, ..., 0] * 255).astype(np.uint8)).resize((140, 140))
+    app.file_uploader[0].upload("seven.dat", _png(digit), "application/octet-stream")  # a PNG by content
+    app.run()
+    assert not app.exception and not app.error
+    assert any(m.label == "Negative ELBO" for m in app.metric)
+    app.run()  # a rerun (any widget) does not decode the file again
+    app.text_input[0].set_value("1-3")
+    app.run()
+    assert calls == ["seven.dat"]
+
+
+def test_lab_image_gets_one_message_not_a_traceback(app):
+    open_page(app, "reconstructions")
+    lab = Image.new("LAB", (64, 64))
+    buffer = io.BytesIO()
+    lab.save(buffer, format="TIFF")
+    app.file_uploader[0].upload("lab.tif", buffer.getvalue(), "image/tiff")
+    app.run()
+    assert not app.exception
+    assert len(app.error) == 1 and "empty" in app.error[0].value  # a flat LAB image: no digit in it
