@@ -12,6 +12,7 @@ import keras
 from keras import layers, ops
 
 from .config import ModelConfig
+from .distribute import reducible
 
 IMAGE_SHAPE = (28, 28, 1)
 _EPS = 1e-7  # keras.backend.epsilon(): BCE clips predictions to [eps, 1 - eps]
@@ -129,15 +130,19 @@ class VAE(keras.Model):
         self.total_loss_tracker.update_state(total)
         self.reconstruction_loss_tracker.update_state(reconstruction)
         self.kl_loss_tracker.update_state(kl)
-        return {m.name: m.result() for m in self.metrics}
+        return reducible({m.name: m.result() for m in self.metrics})
 
     def train_step(self, data):
         import tensorflow as tf  # the training step is TensorFlow's (the project's backend)
 
         x = data[0] if isinstance(data, tuple) else data
+        # under a tf.distribute strategy each replica's loss is the mean over its share of the batch and the
+        # optimizer sums the replicas' gradients: divide by their number so the sum is the gradient of the mean
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             total, reconstruction, kl = self.losses_of(x, training=True)
-        grads = tape.gradient(total, self.trainable_weights)
+            scaled = total / replicas if replicas > 1 else total
+        grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
         return self._record(total, reconstruction, kl)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 import time
@@ -13,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from . import store
+from . import distribute, store
 from .artifacts import save_model
 from .config import ModelConfig, TrainConfig
 from .history import lr_drop_epochs
@@ -87,8 +88,10 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     """
     x_train = x_train[: train.train_limit]
     x_val = x_val[: train.test_limit]
-    vae = build_vae(config, dtype=train.precision)
-    vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=train.learning_rate))
+    strategy = distribute.strategy(train.distribute)  # None: one device
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():  # variables made per replica
+        vae = build_vae(config, dtype=train.precision)
+        vae.compile(optimizer=keras.optimizers.Adamax(learning_rate=train.learning_rate))
     steps = int(np.ceil(len(x_train) / train.batch_size))
     recorder = EpochRecorder(steps, train.epochs, on_epoch, on_batch, show_progress, stop_requested)
     early = keras.callbacks.EarlyStopping(
@@ -103,7 +106,8 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     vae.fit(x_train, epochs=train.epochs, batch_size=train.batch_size, validation_data=(x_val,),
             callbacks=[reduce, early, recorder], shuffle=True, verbose=0)
     seconds = time.perf_counter() - start
-    if train.precision != "float32":  # the saved model computes in float32 like every other (same weights)
+    if train.precision != "float32" or strategy is not None:
+        # the saved model computes in float32 on one device like every other (same weights)
         trained, vae = vae, build_vae(config, dtype="float32")
         vae.set_weights(trained.get_weights())
     history = recorder.history
@@ -126,6 +130,7 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
         "validation_images": len(x_val),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "cpu_count": __import__("os").cpu_count(),
+        "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
     }
