@@ -1,6 +1,5 @@
 """AppTest per page: each renders without exception and one interaction agrees with the core's own output."""
 
-import base64
 import io
 import json
 
@@ -12,7 +11,7 @@ from tests.views.conftest import open_page
 
 
 def test_sidebar_lists_models_and_summary(app):
-    assert app.sidebar.selectbox[0].options == ["tiny", "tiny3"]
+    assert app.sidebar.selectbox[0].options == ["tiny", "tiny3", "tinyae"]
     assert any("latent_dim" in m.value for m in app.sidebar.markdown)
 
 
@@ -21,7 +20,7 @@ def test_explorer_sliders_decode_and_neighbours(app, tiny, mnist):
     app.slider(key="z_y").set_value(-0.5)
     app.run()
     assert not app.exception
-    assert app.session_state["decoded_z"] == [1.0, -0.5]
+    assert app.session_state["pinned_z"] == [1.0, -0.5]
     assert any("z** = (1.00, -0.50)" in m.value for m in app.markdown)
     means, _ = tiny.fast.encode(mnist.x_test)
     nearest = np.argsort(((means - [1.0, -0.5]) ** 2).sum(axis=1))[:8]
@@ -29,30 +28,42 @@ def test_explorer_sliders_decode_and_neighbours(app, tiny, mnist):
     assert any(c.startswith(" · ".join(f"#{i}:" for i in nearest[:1])) for c in captions), captions
 
 
-def _digits_on_plane(app) -> np.ndarray:
-    """The test indices drawn as digit dots in the explorer's figure (customdata[:, 0] of the digit traces)."""
-    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
-    indices = []
-    for trace in spec["data"]:
-        if trace.get("name", "").startswith("digit "):
-            data = trace["customdata"]
-            if isinstance(data, dict):  # plotly >= 6 sends typed arrays as base64
-                shape = [int(v) for v in str(data["shape"]).split(",")]  # e.g. "2000, 2"
-                data = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).reshape(shape)
-            indices.extend(np.asarray(data)[:, 0].tolist())
-    return np.sort(np.asarray(indices, dtype=int))
+def _plane_payload(app) -> tuple[dict, bytes, np.ndarray, np.ndarray]:
+    """(header, decoder file, points (N, 2), labels) sent to the latent-plane component."""
+    import struct
+
+    data = app.get("bidi_component")[0].proto.bytes
+    (length,) = struct.unpack("<I", data[:4])
+    header = json.loads(data[4:4 + length])
+    at = 4 + length + header["weights_bytes"]
+    n = header["n"]
+    return (header, data[4 + length:at], np.frombuffer(data, "<f4", 2 * n, at).reshape(n, 2),
+            np.frombuffer(data, np.uint8, n, at + 8 * n))
 
 
-def test_explorer_dots_control(app, mnist):
-    np.testing.assert_array_equal(_digits_on_plane(app), np.arange(min(2000, len(mnist.y_test))))
-    app.button_group(key="dots").set_value(5000)
+def test_explorer_sends_every_digit_and_the_decoder_to_the_component(app, tiny, mnist):
+    from vae_core.export import decode_numpy, from_bytes
+
+    header, weights, points, labels = _plane_payload(app)
+    means, _ = tiny.fast.encode(mnist.x_test)
+    np.testing.assert_allclose(points, means, atol=1e-6)  # all 10,000 test digits, at their means
+    np.testing.assert_array_equal(labels, mnist.y_test)
+    assert header["dims"] == [0, 1] and header["pinned"] == [0.0, 0.0] and header["digit"] is None
+    meta, tensors = from_bytes(weights)
+    assert meta["model_sha256"] == tiny.file_hash
+    z = np.array([[0.5, -1.0]], np.float32)
+    np.testing.assert_allclose(decode_numpy(tensors, z), tiny.fast.decode(z), atol=1e-5)
+
+
+def test_explorer_plain_autoencoder(app, mnist):
+    app.sidebar.selectbox[0].set_value("tinyae")
     app.run()
     assert not app.exception
-    np.testing.assert_array_equal(_digits_on_plane(app), np.arange(min(5000, len(mnist.y_test))))
-    app.button_group(key="dots").set_value(None)  # deselected: back to the default
+    header, weights, points, _ = _plane_payload(app)
+    assert len(points) == len(mnist.y_test) and np.isfinite(points).all()
+    app.slider(key="z_x").set_value(0.5)
     app.run()
-    assert not app.exception
-    assert len(_digits_on_plane(app)) == min(2000, len(mnist.y_test))
+    assert not app.exception and app.session_state["pinned_z"] == [0.5, 0.0]
 
 
 def test_explorer_grid_controls(app):
@@ -70,7 +81,9 @@ def test_explorer_higher_latent_dim_picks_dimensions(app):
     app.selectbox[1].set_value(2)  # vertical = z3
     app.run()
     assert not app.exception
-    assert app.session_state["decoded_z"] == [0.0, 0.0, 0.0]
+    assert app.session_state["pinned_z"] == [0.0, 0.0, 0.0]
+    header, *_ = _plane_payload(app)
+    assert header["dims"] == [0, 2] and header["base"] == [0.0, 0.0, 0.0] and header["names"] == ["z1", "z3"]
     assert any("z3 bottom → top" in c for image in app.image for c in image.captions)
 
 
