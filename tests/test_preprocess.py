@@ -138,3 +138,55 @@ def test_blank_images_are_empty(value):
 def test_missing_file(tmp_path):
     with pytest.raises(BadImageError, match="Cannot read"):
         load_digit(tmp_path / "nope.png")
+
+
+def test_cie_lab_image_uses_its_lightness(reference):
+    lab = _seven().convert("RGB").convert("LAB")
+    d = load_digit(_bytes(lab, "TIFF"))
+    _check_mnist_like(d)
+    assert np.abs(d - reference).mean() < 0.05
+
+
+def test_float_tiff_with_nan_gives_one_message():
+    a = np.asarray(_seven(), np.float32)
+    a[5, 5] = np.nan
+    with pytest.raises(BadImageError, match="not numbers"):
+        load_digit(_bytes(Image.fromarray(a, mode="F"), "TIFF"))
+
+
+def test_two_dots_far_apart_are_not_a_digit():
+    image = Image.new("L", (2000, 2000), 255)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, 20, 20), fill=0)
+    draw.ellipse((1970, 1970, 1980, 1980), fill=0)
+    with pytest.raises(BadImageError, match="no digit"):
+        load_digit(_bytes(image, "PNG"))
+
+
+def test_thin_and_bold_strokes_come_out_alike():
+    from vae_core.classifier import read_digits
+
+    digits = []
+    for width in (3, 14, 40):  # a hairline, the reference, a marker
+        image = Image.new("L", (400, 400), 255)
+        ImageDraw.Draw(image).line([(100, 80), (300, 80), (180, 340)], fill=0, width=width)
+        digits.append(load_digit(_bytes(image, "PNG")))
+    mass = [float(d.sum()) for d in digits]
+    assert max(mass) < 1.6 * min(mass)  # a 13x wider stroke; without stroke normalisation the mass follows it
+    assert (read_digits(np.stack(digits))[0] == 7).all()
+
+
+def test_large_upload_is_shrunk_before_floats(monkeypatch):
+    import tracemalloc
+
+    big = Image.new("RGBA", (4096, 4096), (255, 255, 255, 0))
+    ImageDraw.Draw(big).line([(1000, 800), (3000, 800), (1800, 3400)], fill=(0, 0, 0, 255), width=280)
+    raw = _bytes(big, "PNG")
+    tracemalloc.start()
+    try:
+        d = load_digit(raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _check_mnist_like(d)
+    assert peak < 64 * 2**20  # a float64 copy of the image would be 512 MiB; strips of float32 stay small

@@ -67,7 +67,7 @@ def render_digit(label: int, rng: np.random.Generator, fonts: list[Path]) -> Fon
     if rng.random() < 0.3:
         ink = _wobble(ink, rng, glyph_height)
         notes.append("wobble")
-    if rng.random() < 0.15:
+    if rng.random() < 0.15 and glyph_height > 40:  # (a small glyph would vanish)
         ink = ink.filter(ImageFilter.MinFilter(3))  # thinner than the font's weight
         notes.append("thin")
     if rng.random() < 0.3:

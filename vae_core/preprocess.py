@@ -32,7 +32,7 @@ MNIST_CENTRE = 14.0  # MNIST's centre of mass (row, column), measured on the 60,
 BOX = 20  # MNIST's digits fit a 20x20 box
 OVERSAMPLE = 4  # the binary digit is drawn at 4x the 20x20 box, then area-averaged down (anti-aliasing)
 STROKE = 2.3  # MNIST's median stroke width in pixels of the 28x28 image, measured as in `stroke_width`
-_STRIP_ROWS = 256  # rows decoded into floats at a time when shrinking
+_STRIP_ROWS = 64  # rows turned into floats at a time when shrinking (4096 RGBA: 4 MiB of float32)
 _ORIENT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
            8: Image.Transpose.ROTATE_90}
@@ -125,11 +125,11 @@ def _ink(a: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray]:
         keep = off <= max(3.0 * 1.4826 * float(np.median(off[keep])), 0.02)
     background = (coef[0] + coef[1] * (np.arange(h) / h)[:, None] + coef[2] * (np.arange(w) / w)[None, :])
     residual = (a - background.astype(np.float32))  # (h, w)
-    if coef[0] + 0.5 * (coef[1] + coef[2]) > 0.5:  # dark ink on a light sheet: MNIST is white on black
-        residual = -residual
+    smooth = ndimage.gaussian_filter(residual, 1.0)  # noise averages out, strokes stay
+    if -float(smooth.min()) > float(smooth.max()):  # the ink is darker than the sheet: MNIST is white on black
+        residual, smooth = -residual, -smooth
     if float(residual.max()) < INK_THRESHOLD:
         raise BadImageError(f"{label} looks empty: no digit found (the image is one flat colour).")
-    smooth = ndimage.gaussian_filter(residual, 1.0)  # noise averages out, strokes stay
     # The noise level from neighbours' differences (most pairs lie on flat paper or flat ink), scaled to the smoothing
     noise = 0.282 * 1.4826 * float(np.median(np.abs(np.diff(residual, axis=1)))) / np.sqrt(2.0)
     top = float(smooth.max())
