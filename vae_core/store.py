@@ -40,6 +40,7 @@ METRICS_HASH_KEY = "model_sha256"  # metrics.json: SHA-256 of the model file it 
 FAULT_ENV = "VAE_STORE_FAULT"  # tests: the swap step at which this process SIGKILLs itself
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LEFTOVER = re.compile(r"\.(tmp|new|old)-([A-Za-z0-9_-]{1,64})-(\d+)")
+_LOCK_FILE = re.compile(r"\.([A-Za-z0-9_-]{1,64})\.lock")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,7 +72,7 @@ def list_models(root: Path | None = None) -> list[str]:
     root = _root(root)
     if not root.is_dir():
         return []
-    if any(_LEFTOVER.fullmatch(p.name) for p in root.iterdir()):
+    if any(_LEFTOVER.fullmatch(p.name) or _LOCK_FILE.fullmatch(p.name) for p in root.iterdir()):
         recover_leftovers(root)
     names = [p.name for p in root.iterdir()
              if p.is_dir() and _NAME.fullmatch(p.name) and (p / MODEL_FILE).is_file()]
@@ -216,6 +217,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _names_live_pid(lock: Path) -> bool:
+    try:
+        text = lock.read_text().strip()
+    except OSError:
+        return False
+    return text.isdigit() and int(text) != os.getpid() and _pid_alive(int(text))
+
+
 def _recover(name: str, root: Path) -> None:
     """Finish or undo an interrupted replacement of model `name` (the caller holds its lock)."""
     target = root / name
@@ -246,17 +255,21 @@ def _recover(name: str, root: Path) -> None:
 
 
 def recover_leftovers(root: Path | None = None) -> None:
-    """Recover or remove the leftovers of interrupted replacements, for every name nobody is writing now."""
+    """Recover or remove the leftovers of interrupted replacements (and the lock files of dead writers) for every
+    name nobody is writing now."""
     root = _root(root)
     if not root.is_dir():
         return
     names = {m[2] for p in root.iterdir() if (m := _LEFTOVER.fullmatch(p.name))}
+    # a lock file alone: the kernel released it if its writer died; tidy it up, but leave the file of a live
+    # process alone (a writer of the previous layout locked by that file alone)
+    names |= {m[1] for p in root.iterdir() if (m := _LOCK_FILE.fullmatch(p.name)) and not _names_live_pid(p)}
     for name in sorted(names):
         if (_root(root) / f".{name}.lock", threading.get_ident()) in _held:
             _recover(name, root)
             continue
         try:
-            with training_lock(name, root, wait=0):  # recovers on acquiring
+            with training_lock(name, root, wait=0):  # recovers on acquiring; removes the lock file on release
                 pass
         except (TrainingLockedError, OSError):
             continue  # being written now, or a read-only store: leave it
