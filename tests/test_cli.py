@@ -1,5 +1,7 @@
 """The command line, run as a user would: a subprocess per command."""
 
+import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -9,6 +11,9 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
+
+from tests.conftest import PROJECT
+from vae_core.config import ModelConfig, TrainConfig, from_dict
 
 
 def cli(*args, env_root=None, check=False):
@@ -35,9 +40,9 @@ def _one_line_error(result):
     (["decode", "--z", "0,0", "--out", "x.png", "--model", "../etc"], "Invalid model name"),
     (["decode", "--z", "0,0", "--out", "x.txt", "--model", "tiny"], "must name a .png"),
     (["train", "--name", "a/b"], "Invalid model name"),
-    (["train", "--latent-dim", "0"], "latent_dim must be"),
-    (["train", "--beta", "-2"], "beta must be"),
-    (["grid", "--range", "-1", "--out", "g.png", "--model", "tiny"], "--range must be"),
+    (["train", "--latent-dim", "0"], "--latent-dim: must be from 1 to 64, got 0"),
+    (["train", "--beta", "-2"], "--beta: must be from 0 to 10000, got -2"),
+    (["grid", "--range", "-1", "--out", "g.png", "--model", "tiny"], "--range: must be from 0.01 to 100"),
     (["reconstruct", "nothere.png", "--out", "o", "--model", "tiny"], "no such file"),
 ])
 def test_user_errors_are_one_line(store_root, tmp_path, args, expected):
@@ -59,6 +64,137 @@ def test_help_for_every_command():
     for command in ("train", "evaluate", "reconstruct", "decode", "sample", "grid", "data"):
         result = cli(command, "--help")
         assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def _subcommands():
+    from vae_core.__main__ import _parser
+
+    (action,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return action.choices
+
+
+def test_every_option_of_every_command_has_help():
+    for command, parser in _subcommands().items():
+        for action in parser._actions:
+            assert action.help and action.help.strip(), f"{command} {action.option_strings or action.dest}"
+
+
+def test_train_options_are_the_config_fields():
+    train = _subcommands()["train"]
+    options = {a.dest: a for a in train._actions}
+    for cls in (ModelConfig, TrainConfig):
+        for f in dataclasses.fields(cls):
+            action = options[f.name]
+            assert action.option_strings == [f"--{f.name.replace('_', '-')}"]
+            assert action.default == f.default and f.metadata["help"] in action.help
+
+
+def test_every_existing_train_option_still_works():
+    from vae_core.__main__ import _parser
+
+    args = _parser().parse_args([
+        "train", "--name", "x", "--kind", "ae", "--latent-dim", "3", "--beta", "2", "--reconstruction", "mse",
+        "--seed", "5", "--learning-rate", "0.01", "--batch-size", "64", "--epochs", "3",
+        "--early-stopping-patience", "2", "--early-stopping-min-delta", "0.01", "--reduce-lr-factor", "0.3",
+        "--reduce-lr-patience", "1", "--min-lr", "1e-5", "--train-limit", "100", "--test-limit", "50",
+        "--precision", "mixed_bfloat16", "--no-evaluate"])
+    assert (args.name, args.no_evaluate) == ("x", True)
+    assert from_dict(ModelConfig, vars(args)) == ModelConfig(3, 2.0, "mse", 5, "ae")
+    assert from_dict(TrainConfig, vars(args)) == TrainConfig(0.01, 64, 3, 2, 0.01, 0.3, 1, 1e-5, 100, 50,
+                                                             "mixed_bfloat16")
+
+
+def test_a_new_config_field_is_one_edit():
+    """A field made with config.option becomes an option with its type, default, help and range."""
+    from vae_core.__main__ import _config_options, _Parser
+    from vae_core.config import option
+
+    @dataclasses.dataclass(frozen=True)
+    class Extra:
+        warmup_epochs: int = option(4, "epochs of KL warm-up", bounds=(0, 50))
+        dropout: float = option(0.1, "dropout rate", bounds=(0.0, 0.9))
+        activation: str = option("relu", "hidden activation", ("relu", "gelu"))
+
+    parser = _Parser(prog="x")
+    _config_options(parser, Extra)
+    assert vars(parser.parse_args([])) == {"warmup_epochs": 4, "dropout": 0.1, "activation": "relu"}
+    assert vars(parser.parse_args(["--warmup-epochs", "7", "--dropout", "0.5", "--activation", "gelu"])) == {
+        "warmup_epochs": 7, "dropout": 0.5, "activation": "gelu"}
+    assert "epochs of KL warm-up (0 to 50; default: 4)" in parser.format_help().replace("\n", " ").replace("  ", "")
+    for bad in (["--warmup-epochs", "51"], ["--dropout", "nan"], ["--activation", "tanh"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+
+
+# Each bound (and the check that counts arguments) refuses a value one past it; removing or loosening a bound
+# lets that case through to the next check or to TensorFlow, and the test fails.
+BOUNDS = [
+    (["sample", "--n", "10001", "--out", "s.png"], "argument --n: must be from 1 to 10,000, got 10,001"),
+    (["sample", "--seed", "4294967296", "--out", "s.png"], "argument --seed: must be from 0 to 4,294,967,295"),
+    (["grid", "--n", "101", "--out", "g.png"], "argument --n: must be from 2 to 100, got 101"),
+    (["grid", "--range", "1e9", "--out", "g.png"], "argument --range: must be from 0.01 to 100"),
+    (["evaluate", "--k", "1001"], "argument --k: must be from 1 to 1,000, got 1,001"),
+    (["evaluate", "--k", "9" * 5000], "argument --k: expected an integer"),
+    (["decode", "--z", ",".join(["0"] * 65), "--out", "d.png"], "argument --z: at most 64 coordinates"),
+    (["decode", "--z", "0," * 10**5 + "0", "--out", "d.png"], "argument --z: at most 64 coordinates"),
+    (["decode", "--z", "nan,0", "--out", "d.png"], "argument --z: coordinates must be finite"),
+    (["reconstruct", *[f"f{i}.png" for i in range(1001)], "--out", "o"], "at most 1000 images per call, got 1001"),
+    (["train", "--epochs", "10001"], "argument --epochs: must be from 1 to 10,000"),
+    (["train", "--batch-size", "60001"], "argument --batch-size: must be from 1 to 60,000"),
+    (["train", "--train-limit", "60001"], "argument --train-limit: must be from 1 to 60,000"),
+    (["train", "--test-limit", "10001"], "argument --test-limit: must be from 1 to 10,000"),
+    (["train", "--latent-dim", "65"], "argument --latent-dim: must be from 1 to 64"),
+    (["train", "--early-stopping-patience", "10001"], "argument --early-stopping-patience: must be from 0 to"),
+    (["train", "--reduce-lr-patience", "-1"], "argument --reduce-lr-patience: must be from 0 to"),
+    (["train", "--reduce-lr-factor", "1"], "argument --reduce-lr-factor: must be from 0.01 to 0.99"),
+    (["train", "--seed", "-1"], "argument --seed: must be from 0 to"),
+    (["train", "--beta", "inf"], "argument --beta: expected a finite number, got 'inf'"),
+    (["train", "--learning-rate", "2"], "argument --learning-rate: must be from 0 to 1"),
+    (["train", "--learning-rate", "0"], "learning_rate must be > 0"),
+    (["classifier", "--epochs", "1001"], "argument --epochs: must be from 1 to 1,000"),
+]
+
+
+def test_counts_and_sizes_are_bounded_before_any_work(tmp_path):
+    """Every case in one fresh process: one line on stderr, exit status 2, well under a second each, nothing
+    written, and TensorFlow never imported."""
+    code = """import contextlib, io, json, sys, time
+from vae_core.__main__ import main
+out = []
+for argv in json.loads(sys.stdin.read()):
+    err, start = io.StringIO(), time.perf_counter()
+    with contextlib.redirect_stderr(err):
+        try:
+            rc = main(argv)
+        except SystemExit as exc:
+            rc = exc.code
+    out.append([rc, err.getvalue(), time.perf_counter() - start])
+print(json.dumps({"results": out, "tensorflow": "tensorflow" in sys.modules}))
+"""
+    env = {**os.environ, "VAE_MODELS_DIR": str(tmp_path / "models"), "PYTHONPATH": str(PROJECT)}
+    proc = subprocess.run([sys.executable, "-c", code], input=json.dumps([argv for argv, _ in BOUNDS]), cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    for (argv, expected), (rc, err, seconds) in zip(BOUNDS, report["results"], strict=True):
+        lines = err.strip().splitlines()
+        assert rc == 2 and len(lines) == 1 and lines[0].startswith("error: "), (argv[:3], err)
+        assert expected in lines[0], (argv[:3], lines[0])
+        assert seconds < 0.5, (argv[:3], seconds)
+    assert not report["tensorflow"]
+    assert list(tmp_path.iterdir()) == []  # not even the model store
+
+
+def test_the_bounds_themselves_are_accepted():
+    from vae_core.__main__ import _parser
+
+    parse = _parser().parse_args
+    assert parse(["sample", "--n", "10000", "--seed", "4294967295", "--out", "s.png"]).n == 10000
+    assert parse(["grid", "--n", "100", "--range", "100", "--out", "g.png"]).n == 100
+    assert parse(["evaluate", "--k", "1000"]).k == 1000
+    assert len(parse(["decode", "--z", ",".join(["0.5"] * 64), "--out", "d.png"]).z) == 64
+    args = parse(["train", "--epochs", "10000", "--batch-size", "60000", "--latent-dim", "64", "--seed", "0"])
+    assert (args.epochs, args.batch_size, args.latent_dim, args.seed) == (10000, 60000, 64, 0)
 
 
 def test_decode_sample_grid_match_the_library(store_root, tiny, tmp_path):
