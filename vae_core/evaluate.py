@@ -8,6 +8,8 @@ the same units as the training loss (SPEC.md §2), so iwae_bound <= negative_elb
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from keras import ops
 from scipy.special import logsumexp
@@ -95,8 +97,12 @@ def active_units(z_mean: np.ndarray, threshold: float = ACTIVE_UNIT_THRESHOLD) -
     return int((np.var(np.asarray(z_mean, np.float64), axis=0) > threshold).sum())
 
 
-def evaluate_model(loaded: LoadedModel, mnist: Mnist, k: int = 50, seed: int = 0) -> dict:
+def evaluate_model(loaded: LoadedModel, mnist: Mnist, k: int = 50, seed: int = 0,
+                   read_digits: Callable | None = None) -> dict:
     """All test-set figures as a JSON-ready dict (keys listed in the README).
+
+    With `read_digits` (an MNIST classifier, vae_core.classifier.read_digits), also `prior_samples`: how many of
+    1,000 decoded draws z ~ N(0, I) it reads with confidence >= 0.9, and how many of the ten digits they cover.
 
     A plain autoencoder (kind "ae") has no posterior and no prior, so no KL, ELBO or IWAE bound: those are None
     and its loss is the reconstruction of its (deterministic) code.
@@ -121,4 +127,8 @@ def evaluate_model(loaded: LoadedModel, mnist: Mnist, k: int = 50, seed: int = 0
         likelihood="bernoulli" if loaded.config.reconstruction == "bce" else "gaussian, up to a constant",
         seed=seed,
     )
+    if read_digits is not None:
+        from .family import sample_quality
+
+        figures["prior_samples"] = sample_quality(loaded.fast, read_digits, n=1000, seed=seed)
     return figures
