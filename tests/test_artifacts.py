@@ -33,13 +33,41 @@ def test_fresh_process_round_trip_gives_identical_outputs(store_root, tiny, tmp_
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), here)
 
 
+def test_a_model_loads_whatever_was_imported_first(store_root, tiny, tmp_path):
+    """`import vae_core` before keras registers nothing yet; vae_core.artifacts.load_file loads in any order."""
+    z = np.linspace(-2, 2, 10, dtype=np.float32).reshape(5, 2)
+    np.save(tmp_path / "z.npy", z)
+    code = (
+        "import numpy as np\n"
+        "import vae_core\n"
+        "import keras\n"
+        "from vae_core.artifacts import load_file\n"
+        f"vae = load_file({str(store_root / 'tiny' / 'model.keras')!r})\n"
+        f"z = np.load({str(tmp_path / 'z.npy')!r})\n"
+        f"np.save({str(tmp_path / 'out.npy')!r}, keras.ops.convert_to_numpy(vae.decoder(z))[..., 0])\n"
+        f"assert keras.saving.load_model({str(store_root / 'tiny' / 'model.keras')!r}).name == vae.name\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), tiny.fast.decode(z))
+
+
+def test_a_damaged_history_is_named_not_raised(store_root, tmp_path):
+    folder = _copy(store_root, tmp_path)
+    (folder / "history.json").write_text('{"loss": [1.0, 2.0], "val_loss": [1.0, null]}')
+    loaded = load_model("tiny", tmp_path)
+    assert loaded.history == {} and "'val_loss' has null at epoch 2" in loaded.history_problem
+    (folder / "history.json").write_bytes(b"")
+    assert "not valid JSON" in load_model("tiny", tmp_path).history_problem
+
+
 def test_loaded_model_carries_its_config_and_history(tiny):
     assert tiny.config.latent_dim == 2 and tiny.config.seed == 1
     assert len(tiny.history["val_loss"]) == 2
     assert len(tiny.file_hash) == 64
 
 
-@pytest.mark.parametrize("name", ["../tiny", "a/b", "..", "", "x y", ".hidden", "a" * 65, "tiny\x00"])
+@pytest.mark.parametrize("name", ["../tiny", "a/b", "..", "", "x y", ".hidden", "a" * 65, "tiny\x00", "tiny\n"])
 def test_bad_names_are_refused(store_root, name):
     with pytest.raises(UserError, match="Invalid model name"):
         load_model(name, store_root)
