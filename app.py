@@ -7,6 +7,7 @@ from vae_core.store import list_models
 
 st.set_page_config(page_title="VAE latent explorer", page_icon=":material/grid_view:", layout="wide")
 
+TRAIN = st.Page("views/train.py", title="Train a model", icon=":material/model_training:")
 PAGES = [
     st.Page("views/explorer.py", title="Latent explorer", icon=":material/explore:", default=True),
     st.Page("views/training.py", title="Training", icon=":material/show_chart:"),
@@ -15,11 +16,12 @@ PAGES = [
     st.Page("views/samples.py", title="Random samples", icon=":material/casino:"),
     st.Page("views/compare.py", title="Compare models", icon=":material/compare:"),
     st.Page("views/interpolation.py", title="Interpolation", icon=":material/linear_scale:"),
+    TRAIN,
 ]
 
 names = list_models()
 if not names:
-    page = st.navigation([st.Page("views/no_model.py", title="Train a model", icon=":material/build:")])
+    page = st.navigation([st.Page("views/no_model.py", title="No model yet", icon=":material/build:"), TRAIN])
 else:
     page = st.navigation(PAGES)
     st.session_state["model_ref"] = model_picker(names)

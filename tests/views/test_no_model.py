@@ -1,33 +1,50 @@
-"""With an empty model store the app explains how to train and can train a quick model in the background."""
+"""With an empty model store the app explains how to train, links the Train page, and its quick-model button
+starts the quick run there (a separate process); when it is saved the app finds the model."""
 
+import dataclasses
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PROJECT
+from ui import training_job as jobs
 
 
-def test_no_model_page_trains_a_quick_model(tmp_path, monkeypatch, mnist):
-    from ui import training_job
-
+@pytest.fixture()
+def empty_store(tmp_path, monkeypatch, mnist):
     monkeypatch.setenv("VAE_MODELS_DIR", str(tmp_path))
-    monkeypatch.setitem(training_job.QUICK, "epochs", 1)
-    monkeypatch.setitem(training_job.QUICK, "train_limit", 256)
-    monkeypatch.setitem(training_job.QUICK, "test_limit", 128)
+    monkeypatch.setattr(jobs, "QUICK", dataclasses.replace(jobs.QUICK, epochs=1, train_limit=256, test_limit=128))
+    jobs._job = None
+    yield tmp_path
+    job = jobs._job
+    if job is not None and job.process is not None and job.process.poll() is None:
+        job.process.kill()
+        job.process.wait(timeout=30)
+    jobs._job = None
+
+
+def test_no_model_page_starts_a_quick_model_on_the_train_page(empty_store):
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
     at.run()
     assert not at.exception
     assert at.title[0].value == "No model yet"
     assert any("python -m vae_core train --name default" in m.value for m in at.markdown)
-    at.button[0].click()
+    [quick] = [b for b in at.button if b.label == "Train a quick model"]
+    quick.click()
     at.run()
-    assert not at.exception
-    from ui.resources import training_job as job
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Train a model"  # switched to the Train page, which watches the run
+    job = jobs.current()
+    assert job is not None and job.settings.name == "quick" and job.settings.epochs == 1
 
     deadline = time.time() + 300
-    while not job().done and time.time() < deadline:
+    while jobs.status(job).running and time.time() < deadline:
         time.sleep(0.5)
-    assert job().error is None, job().error
-    assert (tmp_path / "quick" / "model.keras").is_file()
+    status = jobs.status(job)
+    assert status.state == "done", (status, job.log_path.read_text()[-2000:])
+    assert (empty_store / "quick" / "model.keras").is_file()
     at.run()
-    assert at.title[0].value == "Latent explorer"  # the app found the new model
+    assert not at.exception, at.exception
+    assert any("Finished" in s.value and "'quick'" in s.value for s in at.success)
+    assert at.sidebar.selectbox[0].value == "quick"  # the app found the model: the model picker is back
