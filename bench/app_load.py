@@ -1,67 +1,227 @@
-"""The app under four browser sessions on the shipped model: errors, model loads and peak server memory.
+"""The app under many browser sessions at once, on the shipped model.
 
-    python -m bench.app_load [--sessions 4] [--clicks 25]
+    python -m bench.app_load [--sessions 4] [--clicks 25]              # each session clicks --clicks times
+    python -m bench.app_load --sessions 16 --duration 120              # each session works for 120 s
 
-Starts `streamlit run app.py` on models/, opens every page once, then has N headless-Chromium sessions click in the
-latent explorer at the same time, sampling the server's RSS every 50 ms; prints a Markdown table row.
+Starts `streamlit run app.py` on models/ and opens every page once (first-time caches built), then N headless-Chromium
+sessions (one browser context each, all at the same time) use the app as people would, round after round: three
+clicks on the latent explorer's plane (each timed from the click until the server's answer, the new z and its
+nearest digits, is on screen), a switch to another page through the sidebar, an upload of a different test digit on
+the Reconstructions page, and back to the explorer. The clock starts when every session has its page open.
+
+Counted as errors: an exception or a broken image on a page, an upload with no result, a click with no answer within
+30 s, any step that times out, a traceback in the server's log. Model loads per model come from the sidebar's
+Diagnostics; the server's RSS is sampled every 50 ms. Prints a Markdown table row; exits 1 on any error or when a
+model was loaded more than once.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import functools
+import io
+import signal
+import statistics
+import sys
 import threading
 import time
 from pathlib import Path
 
 import psutil
 
-from tests.browser.conftest import no_errors, served_app, wait_idle
-from tests.browser.test_e2e import PAGES, _diagnostics, _to_page_xy
+from devtools import browser as B
 from vae_core.store import models_root
+
+LOG = Path("/tmp/vae-bench-server.log")
+CLICKS_PER_ROUND = 3
+SWITCH_TO = ("training", "projections", "samples")  # one per round, in turn
+STEP_TIMEOUT = 300  # seconds a page may take to settle under load before it counts as an error
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.click_seconds: list[float] = []
+        self.switches = self.uploads = 0
+        self.errors: list[str] = []
+
+
+async def wait_idle(page, quiet: float = 1.0, timeout: float = STEP_TIMEOUT) -> None:
+    """devtools.browser.wait_idle for Playwright's async API."""
+    await page.wait_for_selector("[data-testid=stApp]")
+    deadline, calm_since = time.time() + timeout, None
+    while time.time() < deadline:
+        if await page.evaluate(B.BUSY):
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.time()
+        elif time.time() - calm_since >= quiet:
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"the page kept running for {timeout} s")
+
+
+async def page_errors(page) -> list[str]:
+    errors = await page.evaluate(B.EXCEPTIONS_JS)
+    broken = await page.evaluate(B.BROKEN_IMAGES_JS)
+    return errors + ([f"{broken} images failed to load"] if broken else [])
+
+
+async def go(page, path: str) -> None:
+    """Switch page through the sidebar's navigation, as a user does (same session, no reload)."""
+    await page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").first.click()
+    await wait_idle(page)
+
+
+async def timed_click(page, fx: float, fy: float) -> float:
+    """devtools.browser.click_plane for the async API: seconds from the click to the server's answer on screen."""
+    box = await page.locator(B.PLANE_AREA).first.bounding_box()
+    before = await page.evaluate(B.Z_TEXT_JS)
+    start = time.perf_counter()
+    await page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    await page.wait_for_function(B.ANSWERED_JS, arg=[before], timeout=30_000)
+    seconds = time.perf_counter() - start
+    await wait_idle(page, quiet=0.5)  # the page settles before the next click
+    return seconds
+
+
+@functools.cache
+def _test_digits():
+    from vae_core.data import load_mnist
+
+    return load_mnist().x_test
+
+
+def digit_png(index: int) -> bytes:
+    """A test digit as a user would upload it: dark ink on white, 200x200 pixels."""
+    from PIL import Image
+
+    digit = _test_digits()[index % 10_000, ..., 0]
+    buffer = io.BytesIO()
+    Image.fromarray((255 - digit * 255).astype("uint8")).resize((200, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stats: Stats) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = await context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT * 1000)
+    step = "opening the explorer"
+    try:
+        try:
+            await page.goto(url)
+            await wait_idle(page)
+        finally:
+            await opened.wait()  # the clock starts when every session has its page open
+        rounds = clicks = 0
+        while not (rounds and done(clicks)):  # at least one round each
+            for i in range(CLICKS_PER_ROUND):
+                step = "a click in the explorer"
+                n = rounds * CLICKS_PER_ROUND + i
+                fx, fy = 0.15 + (k * 0.071 + n * 0.137) % 0.7, 0.15 + (k * 0.053 + n * 0.089) % 0.7
+                stats.click_seconds.append(await timed_click(page, fx, fy))
+                clicks += 1
+            step = f"switching to {SWITCH_TO[rounds % len(SWITCH_TO)]}"
+            await go(page, SWITCH_TO[rounds % len(SWITCH_TO)])
+            stats.switches += 1
+            stats.errors += [f"session {k}, {step}: {e}" for e in await page_errors(page)]
+            step = "an upload"
+            await go(page, "reconstructions")
+            await page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+                files=[{"name": f"digit-{k}-{rounds}.png", "mimeType": "image/png",
+                        "buffer": digit_png(k * 613 + rounds)}])
+            await page.get_by_text("preprocessed 28×28 input").first.wait_for()
+            await wait_idle(page)
+            stats.uploads += 1
+            stats.errors += [f"session {k}, {step}: {e}" for e in await page_errors(page)]
+            step = "back to the explorer"
+            await go(page, "")
+            stats.switches += 2
+            rounds += 1
+    except Exception as exc:  # a timeout or a broken page ends this session and counts as one error
+        stats.errors.append(f"session {k}, {step}: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+    finally:
+        await context.close()
+
+
+async def run(url: str, args: argparse.Namespace, stats: Stats, server: psutil.Process) -> tuple[float, int, dict]:
+    """Warm up, run the sessions; return (their wall time, server RSS after the warm-up, model loads per model)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=B.CHROMIUM, args=B.CHROMIUM_ARGS)
+        first = await browser.new_page(viewport={"width": 1400, "height": 1400})
+        first.set_default_timeout(900_000)
+        started = time.perf_counter()
+        for path in B.PAGES.values():  # every page once: the first-time caches are built before the sessions
+            await first.goto(f"{url}/{path}")
+            await wait_idle(first, timeout=900)
+            stats.errors += [f"first visit of /{path}: {e}" for e in await page_errors(first)]
+        warm_rss = server.memory_info().rss
+        print(f"warm-up (every page once): {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        start = [0.0]
+        opened = asyncio.Barrier(args.sessions + 1)
+
+        def done(clicks: int) -> bool:
+            return time.perf_counter() - start[0] >= args.duration if args.duration else clicks >= args.clicks
+
+        sessions = asyncio.gather(*(session(k, browser, url, opened, done, stats) for k in range(args.sessions)))
+        await opened.wait()
+        start[0] = time.perf_counter()
+        print(f"{args.sessions} sessions open: {start[0] - started:.0f} s", file=sys.stderr, flush=True)
+        await sessions
+        elapsed = time.perf_counter() - start[0]
+        await first.goto(url)
+        await wait_idle(first)
+        await first.get_by_text("Diagnostics").click()
+        await asyncio.sleep(0.3)
+        loads = B.parse_model_loads(await first.get_by_text("Model loads in this process").inner_text())
+        await browser.close()
+    return elapsed, warm_rss, loads
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sessions", type=int, default=4)
-    parser.add_argument("--clicks", type=int, default=25)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # stop the server on the way out
+    parser = argparse.ArgumentParser(description="The app under many browser sessions at once (see the docstring).")
+    parser.add_argument("--sessions", type=int, default=4, help="browser sessions at once (default: 4)")
+    parser.add_argument("--clicks", type=int, default=25,
+                        help="without --duration: clicks in the explorer per session (default: 25)")
+    parser.add_argument("--duration", type=float, default=0,
+                        help="seconds each session keeps working (rounds of clicks, a page switch and an upload)")
     args = parser.parse_args()
-    stop = threading.Event()
-    with served_app(models_root(), Path("/tmp/vae-bench-server.log")) as (url, server, browser):
-        proc = psutil.Process(server.pid)
-        peak = [proc.memory_info().rss]
+    digit_png(0)  # MNIST loaded before the clock starts
+    stats, stop = Stats(), threading.Event()
+    port = B.free_port()
+    server = B.start_server(models_root(), port, LOG)
+    proc = psutil.Process(server.pid)
+    peak = [proc.memory_info().rss]
 
-        def sample():
-            while not stop.is_set():
-                peak[0] = max(peak[0], proc.memory_info().rss)
-                time.sleep(0.05)
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            time.sleep(0.05)
 
-        threading.Thread(target=sample, daemon=True).start()
-        try:
-            first = browser.new_page(viewport={"width": 1400, "height": 1400})
-            first.set_default_timeout(600_000)
-            for path in PAGES.values():
-                first.goto(f"{url}/{path}")
-                wait_idle(first, timeout=900)
-                no_errors(first)
-            after_pages = proc.memory_info().rss
-            pages = [browser.new_page(viewport={"width": 1400, "height": 1400}) for _ in range(args.sessions)]
-            for page in pages:
-                page.set_default_timeout(120_000)
-                page.goto(url)
-            for page in pages:
-                wait_idle(page)
-            for r in range(args.clicks):
-                for k, page in enumerate(pages):
-                    page.mouse.click(*_to_page_xy(page, -3.0 + (r % 12) * 0.5, 2.5 - 0.4 * k))
-                time.sleep(0.15)
-            for page in pages:
-                wait_idle(page)
-                no_errors(page)
-            loads = _diagnostics(pages[0])
-        finally:
-            stop.set()
-    print(f"| {args.sessions} sessions × {args.clicks} clicks, shipped model | after visiting every page: "
-          f"{after_pages / 2**20:.0f} MiB | peak: {peak[0] / 2**20:.0f} MiB | errors: 0 | {loads} |")
+    threading.Thread(target=sample, daemon=True).start()
+    try:
+        elapsed, warm_rss, loads = asyncio.run(run(f"http://127.0.0.1:{port}", args, stats, proc))
+    finally:
+        stop.set()
+        B.stop_server(server)
+    tracebacks = LOG.read_text(errors="replace").count("Traceback")
+    stats.errors += [f"{tracebacks} tracebacks in the server log {LOG}"] if tracebacks else []
+    times = sorted(stats.click_seconds)
+    p95 = statistics.quantiles(times, n=20)[18] if len(times) >= 2 else float("nan")
+    work = f"{args.duration:.0f} s" if args.duration else f"{args.clicks} clicks"
+    print(f"| {args.sessions} sessions × {work} (explorer clicks, page switches, uploads), shipped model, "
+          f"{elapsed:.0f} s | {len(times)} clicks → answer on screen: p50 {statistics.median(times) * 1e3:.0f} ms, "
+          f"p95 {p95 * 1e3:.0f} ms | {stats.switches} page switches, {stats.uploads} uploads | "
+          f"errors: {len(stats.errors)} | model loads: {', '.join(f'{n} ×{c}' for n, c in sorted(loads.items()))} | "
+          f"server RSS after visiting every page {warm_rss / 2**20:.0f} MiB, peak {peak[0] / 2**20:.0f} MiB |"
+          if times else f"| no click completed | errors: {len(stats.errors)} |")
+    for error in stats.errors[:20]:
+        print(f"error: {error}", file=sys.stderr)
+    if stats.errors or any(c != 1 for c in loads.values()):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

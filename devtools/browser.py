@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/setup.sh --dev); Playwright's own download is not used
+# Debian's package (scripts/setup.sh --dev), or another build named by VAE_CHROMIUM; Playwright's download is not used
+CHROMIUM = os.environ.get("VAE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # URL path of every page (app.py's PAGES), by short name
@@ -101,15 +102,14 @@ BUSY = ("() => !!document.querySelector('[data-stale=\"true\"], [data-testid*=Sp
         "[data-testid=stStatusWidgetRunningIcon]') || [...document.images].some(i => !i.complete)")
 
 
-# page coordinates of latent point [x, y] on the explorer's Plotly plane
-XY_JS = """([x, y]) => { const el = document.querySelector('.js-plotly-plot');
-    const L = el._fullLayout, r = el.getBoundingClientRect();
-    return [r.left + L.xaxis._offset + L.xaxis.d2p(x), r.top + L.yaxis._offset + L.yaxis.d2p(y)]; }"""
-# the explorer's big decoded digit (a 280x280 PNG): its src, and whether a new one (src differs) has loaded
-DECODED_SRC_JS = ("() => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
-                  ".find(i => i.naturalWidth === 280); return i ? i.src : null; }")
-NEW_DECODED_JS = ("([src]) => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
-                  ".find(i => i.naturalWidth === 280); return !!i && i.src !== src && i.complete; }")
+# The explorer's latent plane, whichever way it is drawn (the latent-plane component's canvas, or a Plotly chart),
+# and the server's answer to a click on it: the page's "… z = (…)" text changes and every image has loaded.
+PLANE_AREA = ".lp-overlay, .js-plotly-plot .nsewdrag"
+Z_TEXT_JS = ("() => { const m = [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
+             ".find(e => e.innerText.includes('z = (')); return m ? m.innerText : null; }")
+ANSWERED_JS = ("([before]) => { const m = [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
+               ".find(e => e.innerText.includes('z = (')); return !!m && m.innerText !== before"
+               " && [...document.images].every(i => i.complete); }")
 EXCEPTIONS_JS = "() => [...document.querySelectorAll('[data-testid=stException]')].map(e => e.innerText.slice(0, 500))"
 BROKEN_IMAGES_JS = "() => [...document.images].filter(i => i.complete && i.naturalWidth === 0).length"
 
@@ -142,16 +142,26 @@ def no_errors(pg) -> None:
     assert not errors, errors
 
 
-def to_page_xy(pg, x: float, y: float) -> list[float]:
-    """Page coordinates of the latent point (x, y) on the explorer's plane."""
-    pg.wait_for_selector(".js-plotly-plot .nsewdrag")  # the plot is drawn (it may still be arriving)
-    return pg.evaluate(XY_JS, [x, y])
+def plane_point(pg, fx: float, fy: float) -> tuple[float, float]:
+    """Page coordinates of the point at fractions (fx, fy) across the explorer's plane (0.15-0.85 stays inside the
+    axes whichever way the plane is drawn)."""
+    box = pg.locator(PLANE_AREA).first.bounding_box()  # waits until the plane is drawn
+    return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+
+def click_plane(pg, fx: float, fy: float, timeout: float = 30) -> float:
+    """Click the explorer's plane; return the seconds until the server's answer (new z, its images) is on screen."""
+    x, y = plane_point(pg, fx, fy)
+    before = pg.evaluate(Z_TEXT_JS)
+    start = time.perf_counter()
+    pg.mouse.click(x, y)
+    pg.wait_for_function(ANSWERED_JS, arg=[before], timeout=timeout * 1000)
+    return time.perf_counter() - start
 
 
 def shown_z(pg) -> list[float]:
-    """The explorer's current z, read from its caption "z = (…)"."""
-    text = pg.locator("[data-testid=stMarkdownContainer]", has_text="z = (").first.inner_text()
-    return [float(v) for v in re.search(r"z = \(([^)]*)\)", text).group(1).split(",")]
+    """The explorer's current z, read from its text "z = (…)"."""
+    return [float(v) for v in re.search(r"z = \(([^)]*)\)", pg.evaluate(Z_TEXT_JS)).group(1).split(",")]
 
 
 def upload(pg, name: str, data: bytes, mime: str = "image/png") -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devtools.browser import PAGES, served_app, to_page_xy, upload, wait_idle  # noqa: E402
+from devtools.browser import PAGES, click_plane, served_app, upload, wait_idle  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +36,7 @@ def main() -> None:
             page.goto(f"{url}/{path}")
             wait_idle(page, timeout=900)
             if name == "explorer":
-                page.mouse.click(*to_page_xy(page, -0.8, 1.2))
+                click_plane(page, 0.4, 0.35)
                 wait_idle(page)
             if name == "projections":
                 page.frame_locator("iframe").locator(".js-plotly-plot").wait_for()
