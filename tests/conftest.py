@@ -1,6 +1,6 @@
 """Shared fixtures: a tiny model trained on a slice of real MNIST in a temporary model store.
 
-Heavier tests are opt-in: `--slow` (full-data work) and `--browser` (headless Chromium end to end).
+The browser tests (headless Chromium end to end) are opt-in: `--browser`; ./run-tests.sh passes it.
 Tests that need MNIST skip when it is not cached, unless VAE_REQUIRE_DATA=1 (CI sets it), then they fail.
 """
 
@@ -17,15 +17,13 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser):
-    parser.addoption("--slow", action="store_true", help="run slow tests (full-data training/evaluation)")
     parser.addoption("--browser", action="store_true", help="run end-to-end tests in headless Chromium")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        for flag in ("slow", "browser"):
-            if flag in item.keywords and not config.getoption(f"--{flag}"):
-                item.add_marker(pytest.mark.skip(reason=f"needs --{flag}"))
+        if "browser" in item.keywords and not config.getoption("--browser"):
+            item.add_marker(pytest.mark.skip(reason="needs --browser (and /usr/bin/chromium)"))
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +37,20 @@ def mnist():
         if os.environ.get("VAE_REQUIRE_DATA") == "1":
             raise
         pytest.skip(f"MNIST not cached: {exc}")
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    """Fashion-MNIST from the cache (`python -m vae_core data --fashion`); skips, or fails when VAE_REQUIRE_DATA=1."""
+    from vae_core.errors import DataNotFoundError
+    from vae_core.fashion import load_fashion
+
+    try:
+        return load_fashion(allow_download=False)
+    except DataNotFoundError as exc:
+        if os.environ.get("VAE_REQUIRE_DATA") == "1":
+            raise
+        pytest.skip(f"Fashion-MNIST not cached: {exc}")
 
 
 @pytest.fixture(scope="session")
