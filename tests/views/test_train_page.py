@@ -50,8 +50,11 @@ def test_a_run_progresses_refuses_a_second_stops_and_saves_a_complete_model(stor
     assert status.running and status.state == "training"
     assert 0 < status.fraction < 1
     assert len(status.history["val_loss"]) >= 2
-    assert jobs.stop(job).startswith("Stopping after the current batch")
-    status = wait_for(job, lambda s: not s.running, timeout=120)
+    jobs._job = None  # as after a server restart: the run is found again from its progress file
+    again = jobs.current()
+    assert again.pid == job.pid and again.process is None and again.settings == job.settings
+    assert jobs.stop(again).startswith("Stopping after the current batch")
+    status = wait_for(again, lambda s: not s.running, timeout=120)
     assert status.state == "stopped", status
     assert job.process.wait(timeout=60) == 0
 
@@ -128,6 +131,12 @@ def test_train_page_starts_watches_and_stops_a_run(store):
     at.run()
     assert any("pagerun" in m.value for m in at.markdown)
     assert at.get("progress") and at.get("plotly_chart")
+    at.text_input[0].set_value("second")
+    button(at, "Start training").click()  # a second request while it runs: told who trains what
+    at.run()
+    assert any("One training at a time: model 'pagerun'" in e.value and "this browser session" in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert jobs.current() is job
     button(at, "Stop").click()
     at.run()
     status = wait_for(job, lambda s: not s.running, timeout=120)
@@ -137,6 +146,7 @@ def test_train_page_starts_watches_and_stops_a_run(store):
     assert any("Stopped on request" in s.value and "'pagerun'" in s.value for s in at.success)
     assert (store / "pagerun" / "model.keras").is_file()
 
+    at.text_input[0].set_value("pagerun")
     button(at, "Start training").click()  # the same name again: refused in one sentence until "Replace" is ticked
     at.run()
     assert any("exists already" in e.value for e in at.error)
