@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import store
 from .errors import UserError
+from .files import read_json, write_json_atomic
 
 FINAL_STATES = ("done", "stopped", "aborted", "failed")
 BATCH_INTERVAL = 1.0  # seconds between two writes for batch progress (every epoch end is written)
@@ -38,7 +38,7 @@ class ProgressFile:
 
     def update(self, **changes: Any) -> None:
         self.value.update(changes, updated=time.time())
-        store.write_json_atomic(self.path, self.value)
+        write_json_atomic(self.path, self.value)
         self._written = time.monotonic()
 
     def on_batch(self, epoch: int, step: int, steps: int) -> None:
@@ -83,7 +83,7 @@ def tracked(path: Path | None, name: str, settings: dict[str, Any], epochs: int)
 def read(path: Path) -> dict[str, Any] | None:
     """The last state written to `path`, or None when there is none (missing, or not a whole JSON object)."""
     try:
-        value = store.read_json(path)
+        value = read_json(path)
     except (OSError, ValueError, UserError):
         return None
     return value if isinstance(value, dict) and "state" in value else None
