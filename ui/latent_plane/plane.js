@@ -231,17 +231,23 @@ class Plane {
 export default function (component) {
   const { data, parentElement, setStateValue, setTriggerValue } = component;
   const root = parentElement.querySelector(".lp-root");
-  let plane = instances.get(root);
-  if (!plane) {
-    plane = new Plane(root, setStateValue, setTriggerValue);
-    instances.set(root, plane);
-  }
-  plane.send = setTriggerValue;
-  plane.update(readPayload(data));
-  root.querySelector(".lp-fallback").hidden = true;
-  root.querySelector(".lp-main").hidden = false;
-  if (!plane.ready) {
-    plane.ready = true;
-    setStateValue("ready", true);
+  try {
+    let plane = instances.get(root);
+    if (!plane) {
+      plane = new Plane(root, setStateValue, setTriggerValue);
+      instances.set(root, plane);
+    }
+    plane.send = setTriggerValue;
+    plane.update(readPayload(data));
+    root.querySelector(".lp-fallback").hidden = true;
+    root.querySelector(".lp-main").hidden = false;
+    if (!plane.ready) {
+      plane.ready = true;
+      setStateValue("ready", true);
+    }
+  } catch (error) {  // the page keeps its one-line notice and the server-side sliders
+    console.error("latent plane could not start:", error);
+    root.querySelector(".lp-fallback").hidden = false;
+    root.querySelector(".lp-main").hidden = true;
   }
 }
