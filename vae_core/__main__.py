@@ -163,6 +163,12 @@ def _parser() -> argparse.ArgumentParser:
     co.add_argument("--test-digits", type=_bounded(int, 100, 10_000), default=2000,
                     help="measured on the first N test digits, 100 to 10,000 (default: 2,000)")
 
+    pj = sub.add_parser("project", help="encode the test digits and compute PCA, t-SNE and UMAP of their latent "
+                                        "means into the model's cache (what the app shows); prints JSON")
+    pj.add_argument("--model", default="default", help=MODEL_HELP)
+    pj.add_argument("--n", type=_bounded(int, 10, 10_000), default=2000,
+                    help="test digits to project, 10 to 10,000 (default: 2,000, the app's default)")
+
     cl = sub.add_parser("classifier", help="train the MNIST digit classifier used to measure uploads and samples; "
                                            "saves models/_classifier/classifier.keras")
     cl.add_argument("--epochs", type=_bounded(int, 1, 1000), default=6, help="training epochs, 1 to 1000 (default: 6)")

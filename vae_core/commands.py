@@ -125,6 +125,24 @@ def fetch_data(args: argparse.Namespace) -> None:
 
 
 
+def project(args: argparse.Namespace) -> None:
+    import time
+
+    from . import embed
+    from .projections import METHODS
+
+    loaded = load_model(args.model)
+    mnist = data.load_mnist()
+    means = embed.latent_stats(loaded, mnist.x_test, "test")[:, 0]
+    report = {"model": loaded.name, "n": min(args.n, len(means)), "seconds": {}, "files": []}
+    for method in METHODS:
+        start = time.perf_counter()
+        embed.projection(loaded, means, method, args.n)
+        report["seconds"][method] = round(time.perf_counter() - start, 2)
+        report["files"].append(embed.projection_cache_file(loaded, len(means), method, args.n).name)
+    _emit(report)
+
+
 def classifier(args: argparse.Namespace) -> None:
     from .classifier import save_classifier, train_classifier
 
