@@ -30,7 +30,8 @@ st.subheader("Accuracy against labels per class")
 with st.spinner("Training the classifiers (first time only; then cached on disk)…"):
     result = A.represent_report(ref, test_digits, baselines)
 st.plotly_chart(accuracy_chart(result, represent.CLASSIFIER_LABELS), width="stretch", key="accuracy_chart")
-st.dataframe(represent.table_rows(result), hide_index=True, width="stretch")
+st.dataframe(represent.table_rows(result), hide_index=True, width="stretch", column_config={
+    f"{label} / class": st.column_config.NumberColumn(format="percent") for label in result["labels_per_class"]})
 st.caption(f"{result['train_digits']:,} training digits to draw labels from (seed {result['seed']}), accuracy on the "
            f"first {result['test_digits']:,} test digits; logistic regression on standardised features with at most "
            f"{result['logistic_max_iter']} lbfgs iterations; k-NN with k = {result['neighbours']}. Same figures: "

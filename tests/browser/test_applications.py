@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import no_errors, wait_idle
+from tests.browser.conftest import SCREENSHOTS, no_errors, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -18,4 +18,6 @@ def test_application_page_renders(server, page, path, heading, shown):
     wait_idle(page)
     no_errors(page)
     assert page.locator("h1").first.inner_text().strip() == heading
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{path}.png"), full_page=True)
     page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)  # both charts were drawn
