@@ -15,8 +15,9 @@ DIGIT_TRACE_PREFIX = "digit "
 CURRENT_COLOUR = "crimson"  # a clicked point: Plotly's highlight of it
 
 
-def loss_curves(history: dict, window: int = 7, log_y: bool = False) -> go.Figure:
-    """Train/validation total, reconstruction and KL per epoch, smoothed totals, LR drops and best epoch."""
+def loss_curves(history: dict, window: int = 7, log_y: bool = False, best: int | None = None) -> go.Figure:
+    """Train/validation total, reconstruction and KL per epoch, smoothed totals, LR drops and the best epoch
+    (`best`, 1-based: the epoch whose weights were kept, history.kept_epoch; by default found from val_loss)."""
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
     panels = [("loss", "Total loss"), ("reconstruction_loss", "Reconstruction"), ("kl_loss", "KL divergence")]
     fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in panels], horizontal_spacing=0.06)
@@ -35,8 +36,8 @@ def loss_curves(history: dict, window: int = 7, log_y: bool = False) -> go.Figur
                                          line=dict(color=colours[split], width=2.5, dash="dot")), row=1, col=1)
     for epoch in lr_drop_epochs(history.get("learning_rate", [])):
         fig.add_vline(x=epoch, line=dict(color="gray", width=1, dash="dash"), opacity=0.45)
-    best = best_epoch(history.get("val_loss", []))
-    if best is not None:
+    best = best if best is not None else best_epoch(history.get("val_loss", []))
+    if best is not None and 1 <= best <= len(history.get("val_loss", [])):
         fig.add_trace(go.Scatter(x=[best], y=[history["val_loss"][best - 1]], mode="markers", name=f"best epoch {best}",
                                  marker=dict(symbol="star", size=14, color=PALETTE[2])), row=1, col=1)
     fig.update_xaxes(title_text="epoch")

@@ -136,11 +136,3 @@ def reconstruct(ref: ModelRef, images: np.ndarray) -> np.ndarray:
     """Deterministic reconstruction: decode the latent mean."""
     mean, _ = encode(ref, images)
     return decode(ref, mean)
-
-
-@st.cache_resource
-def training_job():
-    """The process-wide background training job (see ui.training_job)."""
-    from .training_job import TrainingJob
-
-    return TrainingJob()

@@ -22,6 +22,7 @@ names = list_models()
 default = [n for n in ("default", "ae", "beta4", "latent16", "latent16-lowbeta") if n in names] or names[:3]
 chosen = st.multiselect("Models", names, default=default, max_selections=6,
                         help="Up to six model folders from models/")
+chosen = list(dict.fromkeys(n for n in chosen if n in names))[:6]  # a forged widget value cannot ask for more
 if len(chosen) < 2:
     st.info("Pick two or more models to compare.")
     st.stop()

@@ -28,10 +28,9 @@ if not history.get("loss"):
 c1, c2 = st.columns([3, 1])
 window = c1.slider("Moving-average window (epochs)", 1, 21, 7, help="7 is the reference notebook's smoothing")
 log_y = c2.toggle("Log scale", value=False)
-st.plotly_chart(loss_curves(history, window, log_y), width="stretch")
-
 recipe = loaded.train_config
 best = kept_epoch(history, loaded.extra.get("run"), recipe.early_stopping_min_delta if recipe else None)
+st.plotly_chart(loss_curves(history, window, log_y, best), width="stretch")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Epochs run", len(history["loss"]))
 m2.metric("Best epoch", best if best else "–", help="the epoch whose weights were kept (EarlyStopping's rule)")
