@@ -34,7 +34,8 @@ text = c1.text_input("Test indices (e.g. `0-9` or `3, 17, 512`)", key="recon_ind
 try:
     chosen = parse_indices(text, len(labels))
 except ValueError as exc:
-    st.error(f"{str(exc).capitalize()}. Enter up to 50 indices from 0 to {len(labels) - 1}, separated by commas; ranges like 0-9 work.")
+    st.error(f"{str(exc).capitalize()}. Enter up to 50 indices from 0 to {len(labels) - 1}, separated by commas; "
+             "ranges like 0-9 work.")
     st.stop()
 
 originals = images[chosen]
