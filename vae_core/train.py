@@ -77,6 +77,25 @@ class EpochRecorder(keras.callbacks.Callback):
             self.on_epoch({"epoch": epoch + 1, **record})
 
 
+def array_batches(x: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:
+    """Batches of images x (N, ...) for `fit`, gathered by index from one tensor; reshuffled every epoch if seeded.
+
+    The pipeline Keras builds for NumPy arrays sets its parallelism to AUTOTUNE, and freeing an iterator whose
+    parameters are autotuned waits for the tuning thread's next wake-up, which comes later the longer the iterator
+    lived (up to a minute): `fit` freed the last epoch's iterator as it returned and stalled for 0-25 s after 60,000
+    images (bench/RESULTS.md). Here nothing is autotuned; like Keras, batches are gathered from the whole array.
+    """
+    images = tf.constant(x)  # one copy in TensorFlow's memory  (N, 28, 28, 1)
+    indices = tf.data.Dataset.range(len(x))
+    if shuffle_seed is not None:
+        indices = indices.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    dataset = indices.batch(batch_size).map(lambda i: tf.gather(images, i)).prefetch(2)  # (batch_size, 28, 28, 1)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.experimental_optimization.apply_default_optimizations = False  # no rewrite (it serialises `images`)
+    return dataset.with_options(options)
+
+
 def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.ndarray,
         on_epoch: EpochCallback | None = None, on_batch: BatchCallback | None = None,
         show_progress: bool = True, stop_requested: Callable[[], bool] | None = None,
@@ -100,11 +119,9 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     reduce = keras.callbacks.ReduceLROnPlateau(
         monitor="val_loss", factor=train.reduce_lr_factor, patience=train.reduce_lr_patience, min_lr=train.min_lr)
     start = time.perf_counter()
-    # NumPy arrays straight into fit (Keras shuffles them each epoch from the seeded global generator): measured
-    # faster here than a tf.data pipeline with shuffle + prefetch, which also slowed later work in the same
-    # process (bench/train_throughput.py, bench/RESULTS.md).
-    vae.fit(x_train, epochs=train.epochs, batch_size=train.batch_size, validation_data=(x_val,),
-            callbacks=[reduce, early, recorder], shuffle=True, verbose=0)
+    vae.fit(array_batches(x_train, train.batch_size, shuffle_seed=config.seed), epochs=train.epochs,
+            validation_data=array_batches(x_val, train.batch_size), callbacks=[reduce, early, recorder],
+            shuffle=False, verbose=0)  # the dataset reshuffles itself
     seconds = time.perf_counter() - start
     if train.precision != "float32" or strategy is not None:
         # the saved model computes in float32 on one device like every other (same weights)
