@@ -43,3 +43,13 @@ def test_upload_shows_a_percentile_and_an_autoencoder_has_one_score(app, mnist):
     app.run()
     assert not app.exception
     assert app.radio[0].options == ["reconstruction loss"]
+
+
+def test_without_fashion_mnist_one_warning_and_noise_only(app, monkeypatch, tmp_path):
+    from ui import app_data
+    from vae_core.fashion import load_fashion
+
+    monkeypatch.setattr(app_data, "fashion", lambda: load_fashion(tmp_path, allow_download=False))
+    _open(app)
+    assert len(app.warning) == 1 and "python -m vae_core data --fashion" in app.warning[0].value
+    assert [m.label for m in app.metric] == ["AUC: MNIST vs uniform noise"]
