@@ -55,6 +55,17 @@ def loaded(ref: ModelRef):
 
 @st.cache_resource(show_spinner="Loading MNIST…")
 def mnist():
+    """The MNIST test digits (the training split is left empty: most pages need only the test set, and the
+    60,000 training images would hold ~190 MB of the server's memory for good; see `mnist_full`)."""
+    from vae_core.data import load_mnist
+
+    return load_mnist(test_only=True)
+
+
+@st.cache_resource(show_spinner="Loading MNIST's training digits…", ttl=15 * 60)
+def mnist_full():
+    """Both splits, for the pages that fit on training digits (representations, compression); dropped from
+    memory 15 minutes after it was loaded (the results themselves are cached on disk)."""
     from vae_core.data import load_mnist
 
     return load_mnist()

