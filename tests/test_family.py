@@ -121,6 +121,15 @@ def test_sample_quality_counts_confident_readings(tiny):
     assert result["counts"] == [4, 0, 4, 0, 4, 0, 4, 0, 4, 0]
 
 
+def test_sample_quality_threshold_is_inclusive_and_can_be_changed(tiny):
+    def reader(images):  # confidences 0.9 (exactly the threshold), 0.6 and 0.3 in turn, all read as 3
+        return np.full(len(images), 3), np.array([0.9, 0.6, 0.3] * (len(images) // 3))
+
+    assert sample_quality(tiny.fast, reader, n=30, seed=1)["counts"][3] == 10  # 0.9 counts at the default 0.9
+    assert sample_quality(tiny.fast, reader, n=30, seed=1, threshold=0.5)["share_confident"] == pytest.approx(2 / 3)
+    assert sample_quality(tiny.fast, reader, n=30, seed=1, threshold=0.2)["share_confident"] == 1.0
+
+
 def test_comparison_row_shows_what_applies():
     ae = comparison_row("ae", {"kind": "ae", "latent_dim": 2, "beta": 1.0}, {"epochs_run": 10, "training_seconds": 600},
                         {"reconstruction_loss": 140.0, "kl_loss": None, "active_units": 2})
