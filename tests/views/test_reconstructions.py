@@ -1,6 +1,7 @@
 """The reconstructions page: the index box is bounded before work, uploads are decoded once per file."""
 
 import io
+import json
 import time
 
 import numpy as np
@@ -77,3 +78,65 @@ def test_lab_image_gets_one_message_not_a_traceback(app):
     app.run()
     assert not app.exception
     assert len(app.error) == 1 and "empty" in app.error[0].value  # a flat LAB image: no digit in it
+
+
+def _shown_numbers(text: str) -> list[float]:
+    import re
+
+    return [float(v) for v in re.findall(r"-?\d+\.\d+", text)]
+
+
+def test_uploaded_digit_shows_the_cores_score_percentile_and_mean(app, tiny, mnist):
+    from scipy.stats import percentileofscore
+
+    from vae_core.evaluate import describe_digits, per_image_losses
+    from vae_core.preprocess import load_digit
+
+    data = _png(Image.fromarray((mnist.x_test[4, ..., 0] * 255).astype(np.uint8)).resize((112, 112)))
+    open_page(app, "reconstructions")
+    app.file_uploader[0].upload("four.png", data, "image/png")
+    app.run()
+    assert not app.exception and not app.error
+    mine = load_digit(data, name="four.png")
+    mean, _, score = describe_digits(tiny, mine[None])
+    reconstruction, kl = per_image_losses(tiny, mnist.x_test, seed=0)  # the page's test digits, the same draw
+    percentile = percentileofscore(reconstruction + kl, score[0], kind="strict")  # share of test digits below
+    assert abs(percentile - 50) > 5, percentile  # far enough from the middle that an upside-down one shows
+    (metric,) = [m for m in app.metric if m.label == "Negative ELBO"]
+    assert metric.value == f"{score[0]:.1f} nats"
+    (place,) = [m.value for m in app.markdown if "of the test digits" in m.value]
+    assert _shown_numbers(place) == [pytest.approx(percentile, abs=0.051)]
+    (mu,) = [m.value for m in app.markdown if m.value.startswith("Latent mean")]
+    assert _shown_numbers(mu) == [pytest.approx(float(v), abs=0.0051) for v in mean[0]]
+
+
+def test_a_digit_through_every_model_gets_each_models_score_and_percentile(app, tiny, store_root, mnist):
+    from scipy.stats import percentileofscore
+
+    from tests.views.test_family_pages import _array
+    from vae_core.artifacts import load_model
+    from vae_core.evaluate import describe_digits, per_image_losses
+    from vae_core.preprocess import load_digit
+
+    data = _png(Image.fromarray((mnist.x_test[4, ..., 0] * 255).astype(np.uint8)).resize((112, 112)))
+    open_page(app, "compare")
+    app.multiselect[0].set_value(["tiny", "tinyae"])
+    app.run()
+    app.file_uploader(key="compare_upload").upload("four.png", data, "image/png")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    mine = load_digit(data, name="four.png")
+    models = {"tiny": tiny, "tinyae": load_model("tinyae", store_root)}
+    (bars,) = [c for c in app.get("plotly_chart") if json.loads(c.proto.spec)["data"][0]["type"] == "bar"]
+    spec = json.loads(bars.proto.spec)["data"][0]
+    assert list(spec["x"]) == ["tiny", "tinyae"]
+    shown = app.session_state["compare_upload_scores"]
+    for name, percentile in zip(spec["x"], _array(spec["y"]), strict=True):
+        loaded = models[name]
+        _, _, score = describe_digits(loaded, mine[None])
+        reconstruction, kl = per_image_losses(loaded, mnist.x_test, seed=0)
+        tests = reconstruction if name == "tinyae" else reconstruction + kl  # an AE has no ELBO: its reconstruction
+        expected = percentileofscore(tests, score[0], kind="strict")
+        assert abs(expected - 50) > 5, (name, expected)
+        assert percentile == pytest.approx(expected, abs=1e-6), name
+        assert shown[name] == pytest.approx(float(score[0]), rel=1e-6), name
