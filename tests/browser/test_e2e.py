@@ -99,7 +99,6 @@ def _diagnostics(page) -> str:
 def test_switching_pages_and_models_reuses_the_caches(server, page):
     url, _, _ = server
     _goto(page, f"{url}/projections")  # computes (or reads the disk cache) once
-    start = time.perf_counter()
     _goto(page, f"{url}/training")
     _goto(page, f"{url}/projections")
     assert "Computing" not in page.inner_text("body")
@@ -113,8 +112,7 @@ def test_switching_pages_and_models_reuses_the_caches(server, page):
     wait_idle(page)
     assert "Computing" not in page.inner_text("body")
     loads = _diagnostics(page)
-    assert "tiny ×1" in loads and "tiny3 ×1" in loads, loads
-    assert time.perf_counter() - start < 120
+    assert "tiny ×1" in loads and "tiny3 ×1" in loads, loads  # each model loaded once, projections never recomputed
 
 
 def test_drawing_a_digit(server, page):
