@@ -41,10 +41,11 @@ panels = []
 for ref in refs:
     indices, xy = F.plane(ref, method)
     dim = R.loaded(ref).config.latent_dim
-    panels.append((f"{ref.name} ({'z₁, z₂' if dim == 2 else method.upper() + f' of {dim}-D'})", xy,
+    panels.append((ref.name if dim == 2 else f"{ref.name} · {method.upper()}", xy,
                    labels[indices], indices))
 st.plotly_chart(planes(panels), width="stretch", key="planes")
-st.caption(f"The same {F.PLANE_POINTS:,} test digits in every panel, coloured by their true label. The AE's plane "
+st.caption(f"The same {F.PLANE_POINTS:,} test digits in every panel, coloured by their true label: the raw plane "
+           "(z₁, z₂) of a 2-D model, a projection of a wider one. The AE's plane "
            "has no fixed scale or centre; a VAE's codes crowd around the origin, the prior's mode.")
 
 st.subheader("Samples from the prior N(0, I)")
