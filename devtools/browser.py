@@ -105,6 +105,8 @@ BUSY = ("() => !!document.querySelector('[data-stale=\"true\"], [data-testid*=Sp
 # The explorer's latent plane, whichever way it is drawn (the latent-plane component's canvas, or a Plotly chart),
 # and the server's answer to a click on it: the page's "… z = (…)" text changes and every image has loaded.
 PLANE_AREA = ".lp-overlay, .js-plotly-plot .nsewdrag"
+# the latent-plane component's script has started and decoded its first z (it then handles pointer events)
+PLANE_READY_JS = "() => !!document.querySelector('.lp-root')?.latentPlane?.shownZ"
 Z_TEXT_JS = ("() => { const m = [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
              ".find(e => e.innerText.includes('z = (')); return m ? m.innerText : null; }")
 ANSWERED_JS = ("([before]) => { const m = [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
@@ -146,6 +148,8 @@ def plane_point(pg, fx: float, fy: float) -> tuple[float, float]:
     """Page coordinates of the point at fractions (fx, fy) across the explorer's plane (0.15-0.85 stays inside the
     axes whichever way the plane is drawn)."""
     box = pg.locator(PLANE_AREA).first.bounding_box()  # waits until the plane is drawn
+    if pg.locator(".lp-root").count():  # the component: its script must have started, or a click is lost
+        pg.wait_for_function(PLANE_READY_JS, timeout=120_000)
     return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
 
 
