@@ -28,14 +28,6 @@ def usable(names: list[str]) -> tuple[list[R.ModelRef], list[str]]:
     return refs, problems
 
 
-def saved(ref: R.ModelRef) -> dict:
-    """config.json of a model ({} if unreadable: the page shows what it can)."""
-    try:
-        return store.read_json(store.model_dir(ref.name) / store.CONFIG_FILE)
-    except (OSError, UserError, ValueError):
-        return {}
-
-
 def autoencoders(names: list[str]) -> list[str]:
     """The names whose config.json says kind "ae" (read from disk: no model is loaded for this)."""
     out = []

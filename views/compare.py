@@ -7,6 +7,7 @@ from ui import resources as R
 from ui.compare_charts import loss_overlay, planes, rate_distortion, score_bars
 from ui.digit_input import digit_input
 from ui.widgets import digit, gallery
+from vae_core.config import to_dict
 from vae_core.family import comparison_row
 from vae_core.generate import traversals
 from vae_core.store import list_models
@@ -67,7 +68,7 @@ histories = {ref.name: R.loaded(ref).history for ref in refs}
 st.plotly_chart(loss_overlay(histories, curve, "", log_y=curve == "val_kl_loss"), width="stretch", key="curves")
 
 st.subheader("Figures")
-rows = [comparison_row(ref.name, F.saved(ref).get("model", {}), F.saved(ref).get("run", {}),
+rows = [comparison_row(ref.name, to_dict(R.loaded(ref).config), R.loaded(ref).extra.get("run") or {},
                        R.loaded(ref).metrics) for ref in refs]
 st.dataframe(rows, hide_index=True, width="stretch", column_config={
     "kNN accuracy": st.column_config.NumberColumn(format="percent"),

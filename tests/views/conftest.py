@@ -18,3 +18,18 @@ def open_page(at: AppTest, page: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture()
+def job_store(tmp_path, monkeypatch, mnist):
+    """An empty model store, and no training job left behind (killed and forgotten) whatever the test did."""
+    from ui import training_job as jobs
+
+    monkeypatch.setenv("VAE_MODELS_DIR", str(tmp_path))
+    jobs._job = None
+    yield tmp_path
+    job = jobs._job
+    if job is not None and job.process is not None and job.process.poll() is None:
+        job.process.kill()
+        job.process.wait(timeout=30)
+    jobs._job = None

@@ -12,16 +12,9 @@ from ui import training_job as jobs
 
 
 @pytest.fixture()
-def empty_store(tmp_path, monkeypatch, mnist):
-    monkeypatch.setenv("VAE_MODELS_DIR", str(tmp_path))
+def empty_store(job_store, monkeypatch):
     monkeypatch.setattr(jobs, "QUICK", dataclasses.replace(jobs.QUICK, epochs=1, train_limit=256, test_limit=128))
-    jobs._job = None
-    yield tmp_path
-    job = jobs._job
-    if job is not None and job.process is not None and job.process.poll() is None:
-        job.process.kill()
-        job.process.wait(timeout=30)
-    jobs._job = None
+    return job_store
 
 
 def test_no_model_page_starts_a_quick_model_on_the_train_page(empty_store):

@@ -16,16 +16,8 @@ TINY = dict(epochs=60, train_limit=256, test_limit=128, evaluate=False, seed=1) 
 
 
 @pytest.fixture()
-def store(tmp_path, monkeypatch, mnist):
-    """An empty model store, and no job left behind (killed and forgotten) whatever the test did."""
-    monkeypatch.setenv("VAE_MODELS_DIR", str(tmp_path))
-    jobs._job = None
-    yield tmp_path
-    job = jobs._job
-    if job is not None and job.process is not None and job.process.poll() is None:
-        job.process.kill()
-        job.process.wait(timeout=30)
-    jobs._job = None
+def store(job_store):
+    return job_store
 
 
 def wait_for(job, condition, timeout=300.0):
