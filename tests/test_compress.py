@@ -52,3 +52,18 @@ def test_report(tiny, mnist, tmp_path, monkeypatch):
     result = compress.report(tiny, mnist, CompressConfig(test_digits=100, train_digits=500, pca_dims=(1, 4)))
     assert [p["dims"] for p in result["pca"]] == [1, 2, 4] and result["pca_same_size"]["dims"] == 2
     assert result["test_digits"] == 100 and 0 < result["png_bits_per_image"] < compress.RAW_BITS
+
+
+def test_training_split_is_read_only_when_baselines_are_not_on_disk(tiny, mnist, tmp_path, monkeypatch):
+    from vae_core.data import MnistOnDemand, cache_dir
+
+    data_dir = cache_dir()
+    monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path))
+    reads = []
+    lazy = MnistOnDemand(mnist, lambda: reads.append(1) or mnist, directory=data_dir)
+    config = CompressConfig(test_digits=100, train_digits=500, pca_dims=(1, 4))
+    first = compress.report(tiny, lazy, config)
+    assert reads
+    reads.clear()
+    assert compress.report(tiny, lazy, config) == first and not reads
+    assert compress.report(tiny, mnist, config) == first

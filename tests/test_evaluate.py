@@ -140,3 +140,11 @@ def test_negative_elbo_has_beta_one_and_the_loss_has_the_model_beta(tiny, mnist)
     assert figures["negative_elbo"] == pytest.approx(reconstruction.mean() + kl.mean(), rel=1e-6)
     assert figures["loss"] == pytest.approx(reconstruction.mean() + 4 * kl.mean(), rel=1e-6)
     assert figures["kl_loss"] > 0
+
+
+def test_reconstruction_loss_in_chunks_is_the_same_per_image(rng):
+    x, x_hat = rng.random((25, 28, 28)), rng.uniform(0.01, 0.99, (25, 28, 28))
+    whole = reconstruction_per_image(x, x_hat, chunk=1000)
+    np.testing.assert_allclose(reconstruction_per_image(x, x_hat, chunk=7), whole, rtol=1e-12)  # 7+7+7+4
+    by_hand = -(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat)).reshape(25, -1).sum(axis=1)
+    np.testing.assert_allclose(whole, by_hand, rtol=1e-6)

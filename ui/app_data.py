@@ -60,7 +60,7 @@ def _represent_config(test_digits: int) -> RepresentConfig:
 def _represent(name: str, file_hash: str, test_digits: int, baselines: bool, config_key: str) -> dict:
     from vae_core.represent import report
 
-    return report(R.loaded(R.ModelRef(name, file_hash)), R.mnist_full(), _represent_config(test_digits),
+    return report(R.loaded(R.ModelRef(name, file_hash)), R.mnist_on_demand(), _represent_config(test_digits),
                   baselines=baselines)
 
 
@@ -72,14 +72,14 @@ def represent_report(ref: R.ModelRef, test_digits: int, baselines: bool) -> dict
 def represent_baselines_on_disk(ref: R.ModelRef, test_digits: int) -> bool:
     from vae_core.represent import baselines_cached
 
-    return baselines_cached(R.mnist_full(), R.loaded(ref).config.latent_dim, _represent_config(test_digits))
+    return baselines_cached(R.mnist_on_demand(), R.loaded(ref).config.latent_dim, _represent_config(test_digits))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _compress(name: str, file_hash: str, config_key: str) -> dict:
     from vae_core.compress import report
 
-    return report(R.loaded(R.ModelRef(name, file_hash)), R.mnist_full(), COMPRESS_CONFIG)
+    return report(R.loaded(R.ModelRef(name, file_hash)), R.mnist_on_demand(), COMPRESS_CONFIG)
 
 
 def compress_report(ref: R.ModelRef) -> dict:

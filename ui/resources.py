@@ -71,6 +71,14 @@ def mnist_full():
     return load_mnist()
 
 
+def mnist_on_demand():
+    """Both splits for the representation and compression pages, the training split read (`mnist_full`) only when
+    a result is not on disk: a visit that finds them there adds nothing to the server's memory."""
+    from vae_core.data import MnistOnDemand
+
+    return MnistOnDemand(mnist(), mnist_full)
+
+
 def test_set() -> tuple[np.ndarray, np.ndarray]:
     """(images (10000, 28, 28), labels (10000,))."""
     data = mnist()

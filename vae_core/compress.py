@@ -88,14 +88,15 @@ def png_bits(x: np.ndarray) -> float:
     return float(np.mean([len(png_bytes(image)) * 8 for image in np.asarray(x).reshape(-1, 28, 28)]))
 
 
-def baselines(x_train: np.ndarray, x_test: np.ndarray, dims: tuple[int, ...],
-              config: CompressConfig = CompressConfig()) -> dict:
-    """PCA and PNG figures of the test digits; cached beside the data (they depend on no model)."""
-    x_train, x_test = x_train[:config.train_digits], x_test[:config.test_digits]
+def baselines(mnist, dims: tuple[int, ...], config: CompressConfig = CompressConfig()) -> dict:
+    """PCA and PNG figures of the test digits; cached beside the data (they depend on no model). The training split
+    of `mnist` (a `data.Mnist` or `data.MnistOnDemand`) is read only when they are not on disk."""
+    n_train = min(mnist.train_size, config.train_digits or mnist.train_size)
+    x_test = mnist.x_test[:config.test_digits]
     dims = tuple(sorted(set(config.pca_dims) | set(dims)))
-    key = {**asdict(config), "pca_dims": list(dims), "n": [len(x_train), len(x_test)]}
+    key = {**asdict(config), "pca_dims": list(dims), "n": [n_train, len(x_test)]}
     return result_cache.cached_json(result_cache.data_file("compress-baselines", key, ".json"), lambda: {
-        "pca": pca_rates(x_train, x_test, dims, config.seed),
+        "pca": pca_rates(mnist.x_train[:n_train], x_test, dims, config.seed),
         "png_bits_per_image": png_bits(x_test),
         "raw_bits_per_image": RAW_BITS,
     })
@@ -107,6 +108,6 @@ def report(loaded: LoadedModel, mnist, config: CompressConfig = CompressConfig()
     key = {**asdict(config), "n": len(x_test)}
     path = result_cache.model_file(loaded, "compress", key, ".json")
     rate = result_cache.cached_json(path, lambda: model_rate(loaded, x_test, config.seed))
-    base = baselines(mnist.x_train, mnist.x_test, (loaded.config.latent_dim,), config)
+    base = baselines(mnist, (loaded.config.latent_dim,), config)
     same = next(p for p in base["pca"] if p["dims"] == loaded.config.latent_dim)
     return {**rate, "pca_same_size": same, **base}

