@@ -13,6 +13,7 @@ All of the explorer's interaction state lives here, behind `latent_plane_ui`.
 from __future__ import annotations
 
 import json
+import math
 import struct
 from pathlib import Path
 from typing import NamedTuple
@@ -81,13 +82,32 @@ def payload(weights: bytes, weights_key: str, xy: np.ndarray, labels: np.ndarray
                      np.asarray(labels, np.uint8).tobytes()])
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def pin_values(pin) -> tuple[float, float, int | None] | None:
+    """(z1, z2, test digit or None) of a pin the browser sent, or None when it is not one.
+
+    The browser sends {"z": [x, y], "digit": index or null}, but a hand-made message can send any JSON: only two
+    finite numbers and a whole non-negative digit index get through (the plane clips z to its range and checks the
+    index against the test set)."""
+    if not isinstance(pin, dict):
+        return None
+    z, digit = pin.get("z"), pin.get("digit")
+    if not isinstance(z, list) or len(z) != 2 or not all(_number(v) for v in z):
+        return None
+    if digit is not None and not (isinstance(digit, int) and not isinstance(digit, bool) and digit >= 0):
+        return None
+    return float(z[0]), float(z[1]), digit
+
+
 def _take_pin() -> None:
     """A click (or arrow key) on the plane: its z becomes the sliders' values before the fragment reruns."""
-    pin = (st.session_state.get(KEY) or {}).get("pin")
-    if not pin:
+    values = pin_values((st.session_state.get(KEY) or {}).get("pin"))
+    if values is None:
         return
-    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = (float(v) for v in pin["z"])
-    st.session_state[DIGIT_KEY] = pin.get("digit")
+    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]], st.session_state[DIGIT_KEY] = values
 
 
 def _slider_moved() -> None:
