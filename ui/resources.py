@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import gc
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner
 
 from vae_core import store
 from vae_core.files import sha256_of
+
+
+def _clean_without_keras() -> None:
+    """Streamlit's after-run cleanup without `keras.backend.clear_session()`: matplotlib's figures only."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+
+
+# Streamlit 1.67 calls keras.backend.clear_session() after every run of every page (script_runner.
+# _clean_problem_modules), for apps that build a new Keras model on each run. This app builds none in the server
+# (models are loaded once and cached here; training runs in a process of its own), and each call resets Keras's
+# global state and runs a full garbage collection: ~9 % of the server's CPU under sixteen sessions, measured with
+# py-spy (bench/RESULTS.md). tests/views/test_resources.py fails if Streamlit moves the function.
+script_runner._clean_problem_modules = _clean_without_keras
 
 
 @dataclass(frozen=True)
@@ -155,3 +172,10 @@ def reconstruct(ref: ModelRef, images: np.ndarray) -> np.ndarray:
     """Deterministic reconstruction: decode the latent mean."""
     mean, _ = encode(ref, images)
     return decode(ref, mean)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def test_reconstructions(name: str, file_hash: str, indices: tuple[int, ...]) -> np.ndarray:
+    """(len(indices), 28, 28) reconstructions of those test digits (the Reconstructions page reruns on every upload
+    and click; these stay the same)."""
+    return reconstruct(ModelRef(name, file_hash), mnist().x_test[list(indices)])

@@ -39,7 +39,7 @@ except ValueError as exc:
     st.stop()
 
 originals = images[chosen]
-reconstructions = R.reconstruct(ref, originals)
+reconstructions = R.test_reconstructions(ref.name, ref.file_hash, tuple(int(i) for i in chosen))
 gallery(np.concatenate([originals, reconstructions]), columns=len(chosen), scale=3,
         caption="top: input · bottom: reconstruction (decoded latent mean)")
 st.dataframe({"index": chosen, "label": labels[chosen], "reconstruction loss": recon_all[chosen],
