@@ -109,6 +109,39 @@ def test_a_click_pins_z_and_the_nearest_digits_follow(server, page, tiny, mnist)
     assert np.abs(grey.astype(int) - to_uint8(tiny.fast.decode(z[None])[0])).max() <= 1
 
 
+def test_a_clicks_answer_leaves_the_component_data_alone_and_the_point_stays(server, page, tiny):
+    """After a click the server does not send the decoder and points again (a reference to the message the browser
+    holds); the clicked point stays pinned; a slider move and a fresh page still reach the component."""
+    url, _, _ = server
+    received = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
+    _open(page, url)
+    assert max(received) > 50_000  # the first page carried the decoder and the points
+    target = [0.37, -0.61]
+    before = _pinned_z(page)
+    received.clear()
+    page.mouse.click(*page.evaluate(f"([x, y]) => {PLANE}.pagePoint(x, y)", target))
+    pinned = _wait_pinned(page, before)
+    assert received and max(received) < 20_000, received  # the answer: z, captions, images' URLs; no decoder
+    js_pinned = page.evaluate(f"() => {PLANE}.pinned")
+    np.testing.assert_allclose(js_pinned, target, atol=0.03)  # still the clicked point after the answer
+    np.testing.assert_allclose(pinned, np.round(js_pinned, 2), atol=0.006)
+
+    page.get_by_role("slider").first.focus()  # z1's slider, one step (0.01) to the right
+    page.keyboard.press("ArrowRight")
+    moved = _wait_pinned(page, pinned)
+    assert moved[0] == pytest.approx(pinned[0] + 0.01, abs=0.006) and moved[1] == pytest.approx(pinned[1], abs=0.006)
+    page.wait_for_function(f"([x]) => Math.abs({PLANE}.pinned[0] - x) < 1e-6", arg=[moved[0]], timeout=30_000)
+
+    page.locator("[data-testid=stSidebarNav] a[href$='/training']").first.click()
+    wait_idle(page, quiet=0.6)
+    page.locator("[data-testid=stSidebarNav] a[href$='/']").first.click()
+    page.wait_for_function(f"() => !!{PLANE}?.shownZ", timeout=120_000)
+    wait_idle(page, quiet=0.6)
+    np.testing.assert_allclose(page.evaluate(f"() => {PLANE}.pinned"), moved, atol=1e-6)  # a fresh component
+    no_errors(page)
+
+
 def test_a_click_on_a_dot_pins_that_digits_mean(server, page, tiny, mnist):
     url, _, _ = server
     _open(page, url)

@@ -64,10 +64,9 @@ class Plane {
       this.pointsKey = header.points_key;
       this.drawDots();
     }
-    const [x, y] = header.pinned;
-    if (Math.abs(x - this.pinned[0]) > 1e-9 || Math.abs(y - this.pinned[1]) > 1e-9 ||
-        header.digit !== this.pinnedDigit) {
-      this.pinned = [x, y];
+    if (header.sent !== this.sent) {  // a point the server set (sliders, a new range, a fresh page); after a
+      this.sent = header.sent;          // click the data stays the same and the clicked point stays pinned
+      this.pinned = header.pinned.slice();
       this.pinnedDigit = header.digit;
     }
     this.schedule();
