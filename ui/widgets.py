@@ -18,8 +18,15 @@ def digit(image: np.ndarray, caption: str | None = None, width: int = 168) -> No
     st.image(png_bytes(image, scale=max(1, width // 28)), caption=caption, width=width, output_format="PNG")
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def _tiled_png(images: np.ndarray, columns: int, scale: int) -> bytes:
+    # encoding a 15x15 grid as PNG took ~12 % of the server's time while pages were switched (py-spy); the same
+    # images (a page's rerun, the nearest digits of a point clicked before) are encoded once
+    return png_bytes(tile(images, columns=columns), scale=scale)
+
+
 def gallery(images: np.ndarray, columns: int = 10, caption: str | None = None, scale: int = 3) -> bytes:
     """Show digits (N, 28, 28) as one tiled image; returns the PNG bytes (for a download button)."""
-    data = png_bytes(tile(images, columns=columns), scale=scale)
+    data = _tiled_png(np.asarray(images), columns, scale)
     st.image(data, caption=caption, output_format="PNG")  # PNG: JPEG would smear the pixels
     return data

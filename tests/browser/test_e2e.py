@@ -35,6 +35,11 @@ def test_every_page_renders(server, page):
         if name == "projections":  # the hover-image chart: an iframe holding plotly.js and the digits
             page.wait_for_selector("iframe", timeout=60_000)
             page.frame_locator("iframe").locator(".js-plotly-plot").wait_for(timeout=60_000)
+            # plotly.js comes from the server's static/ (cached by the browser), not inline in every render
+            srcdoc = page.locator("iframe").first.get_attribute("srcdoc")
+            assert 'src="/app/static/plotly.min.js"' in srcdoc and len(srcdoc) < 2_000_000
+            script = page.request.get(f"{url}/app/static/plotly.min.js")
+            assert script.ok and "javascript" in script.headers["content-type"]
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
