@@ -9,6 +9,11 @@ clicks on the latent explorer's plane (each timed from the click until the serve
 nearest digits, is on screen), a switch to another page through the sidebar, an upload of a different test digit on
 the Reconstructions page, and back to the explorer. The clock starts when every session has its page open.
 
+The server's own part of each click is timed too, from the browser's network log (Chrome DevTools Protocol, in the
+browser process, not the page's renderer): from the websocket frame the click sends to the first frame back that
+carries the new "Pinned z". On this machine the sixteen pages' renderers and the server share two cores, so the
+on-screen figure includes the wait for a renderer; the network figure is what the server adds.
+
 Counted as errors: an exception or a broken image on a page, an upload with no result, a click with no answer within
 30 s, any step that times out, a traceback in the server's log. Model loads per model come from the sidebar's
 Diagnostics; the server's RSS is sampled every 50 ms. Prints a Markdown table row; exits 1 on any error or when a
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import functools
 import io
 import signal
@@ -39,9 +45,13 @@ SWITCH_TO = ("training", "projections", "samples")  # one per round, in turn
 STEP_TIMEOUT = 300  # seconds a page may take to settle under load before it counts as an error
 
 
+ANSWER_MARK = b"Pinned **z** = ("  # the fragment's answer to a click (ui/latent_plane)
+
+
 class Stats:
     def __init__(self) -> None:
         self.click_seconds: list[float] = []
+        self.server_seconds: list[float] = []  # click's frame sent -> answer's frame received (network log)
         self.switches = self.uploads = 0
         self.errors: list[str] = []
 
@@ -73,15 +83,49 @@ async def go(page, path: str) -> None:
     await wait_idle(page)
 
 
-async def timed_click(page, fx: float, fy: float) -> float:
-    """devtools.browser.click_plane for the async API: seconds from the click to the server's answer on screen."""
+class FrameLog:
+    """The page's websocket frames from the DevTools protocol: (timestamp, payload has ANSWER_MARK) per direction."""
+
+    def __init__(self) -> None:
+        self.sent: list[float] = []
+        self.answers: list[float] = []
+
+    async def attach(self, page) -> None:
+        cdp = await page.context.new_cdp_session(page)
+        cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append(e["timestamp"]))
+        cdp.on("Network.webSocketFrameReceived", self._received)
+        await cdp.send("Network.enable")
+
+    def _received(self, event) -> None:
+        frame = event["response"]
+        data = base64.b64decode(frame["payloadData"]) if frame.get("opcode") == 2 else frame["payloadData"].encode()
+        if ANSWER_MARK in data:
+            self.answers.append(event["timestamp"])
+
+    def server_seconds(self, sent_from: int, answers_from: int) -> float | None:
+        """Seconds from the first frame sent since `sent_from` to the first answer after it, if both are logged."""
+        if len(self.sent) <= sent_from:
+            return None
+        start = self.sent[sent_from]
+        later = [t for t in self.answers[answers_from:] if t >= start]
+        return later[0] - start if later else None
+
+
+async def timed_click(page, fx: float, fy: float, frames: FrameLog, stats: Stats) -> float:
+    """devtools.browser.click_plane for the async API: seconds from the click to the server's answer on screen
+    (and the server's part, from the network log, into stats.server_seconds)."""
+    await page.wait_for_function(B.PLANE_READY_JS, timeout=120_000)  # a click before the component starts is lost
     box = await page.locator(B.PLANE_AREA).first.bounding_box()
     before = await page.evaluate(B.Z_TEXT_JS)
+    marks = len(frames.sent), len(frames.answers)
     start = time.perf_counter()
     await page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     await page.wait_for_function(B.ANSWERED_JS, arg=[before], timeout=30_000)
     seconds = time.perf_counter() - start
     await wait_idle(page, quiet=0.5)  # the page settles before the next click
+    server = frames.server_seconds(*marks)
+    if server is not None:
+        stats.server_seconds.append(server)
     return seconds
 
 
@@ -106,6 +150,8 @@ async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stat
     context = await browser.new_context(viewport={"width": 1400, "height": 1400})
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT * 1000)
+    frames = FrameLog()
+    await frames.attach(page)
     step = "opening the explorer"
     try:
         try:
@@ -119,7 +165,7 @@ async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stat
                 step = "a click in the explorer"
                 n = rounds * CLICKS_PER_ROUND + i
                 fx, fy = 0.15 + (k * 0.071 + n * 0.137) % 0.7, 0.15 + (k * 0.053 + n * 0.089) % 0.7
-                stats.click_seconds.append(await timed_click(page, fx, fy))
+                stats.click_seconds.append(await timed_click(page, fx, fy, frames, stats))
                 clicks += 1
             step = f"switching to {SWITCH_TO[rounds % len(SWITCH_TO)]}"
             await go(page, SWITCH_TO[rounds % len(SWITCH_TO)])
@@ -211,10 +257,14 @@ def main() -> None:
     stats.errors += [f"{tracebacks} tracebacks in the server log {LOG}"] if tracebacks else []
     times = sorted(stats.click_seconds)
     p95 = statistics.quantiles(times, n=20)[18] if len(times) >= 2 else float("nan")
+    server = sorted(stats.server_seconds)
+    server_text = (f"server's part (network log, {len(server)} clicks): p50 {statistics.median(server) * 1e3:.0f} "
+                   f"ms, p95 {statistics.quantiles(server, n=20)[18] * 1e3:.0f} ms" if len(server) >= 2
+                   else "no network log")
     work = f"{args.duration:.0f} s" if args.duration else f"{args.clicks} clicks"
     print(f"| {args.sessions} sessions × {work} (explorer clicks, page switches, uploads), shipped model, "
           f"{elapsed:.0f} s | {len(times)} clicks → answer on screen: p50 {statistics.median(times) * 1e3:.0f} ms, "
-          f"p95 {p95 * 1e3:.0f} ms | {stats.switches} page switches, {stats.uploads} uploads | "
+          f"p95 {p95 * 1e3:.0f} ms; {server_text} | {stats.switches} page switches, {stats.uploads} uploads | "
           f"errors: {len(stats.errors)} | model loads: {', '.join(f'{n} ×{c}' for n, c in sorted(loads.items()))} | "
           f"server RSS after visiting every page {warm_rss / 2**20:.0f} MiB, peak {peak[0] / 2**20:.0f} MiB |"
           if times else f"| no click completed | errors: {len(stats.errors)} |")
