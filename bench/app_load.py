@@ -9,7 +9,9 @@ clicks on the latent explorer's plane (each timed from the click until the serve
 nearest digits, is on screen), a switch to another page through the sidebar, an upload of a different test digit on
 the Reconstructions page, and back to the explorer. The clock starts when every session has its page open.
 
-The server's own part of each click is timed too, from the browser's network log (Chrome DevTools Protocol, in the
+A click's own image, the decoded digit at the clicked z, is drawn by the page itself (ui/latent_plane decodes in
+the browser): the page times each click to that paint with performance.now (`stats.clickMs`). The server's own part
+of each click is timed too, from the browser's network log (Chrome DevTools Protocol, in the
 browser process, not the page's renderer): from the websocket frame the click sends to the first frame back that
 carries the new "Pinned z". On this machine the sixteen pages' renderers and the server share two cores, so the
 on-screen figure includes the wait for a renderer; the network figure is what the server adds.
@@ -46,12 +48,15 @@ STEP_TIMEOUT = 300  # seconds a page may take to settle under load before it cou
 
 
 ANSWER_MARK = b"Pinned **z** = ("  # the fragment's answer to a click (ui/latent_plane)
+# click -> its decoded digit painted, as the page timed them (performance.now), taken out of the page's list
+PAINTED_JS = "() => { const s = document.querySelector('.lp-root').latentPlane.stats.clickMs; return s.splice(0); }"
 
 
 class Stats:
     def __init__(self) -> None:
         self.click_seconds: list[float] = []
         self.server_seconds: list[float] = []  # click's frame sent -> answer's frame received (network log)
+        self.paint_ms: list[float] = []  # click -> its decoded digit painted, timed by the page (last explorer visit)
         self.switches = self.uploads = 0
         self.errors: list[str] = []
 
@@ -167,6 +172,7 @@ async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stat
                 fx, fy = 0.15 + (k * 0.071 + n * 0.137) % 0.7, 0.15 + (k * 0.053 + n * 0.089) % 0.7
                 stats.click_seconds.append(await timed_click(page, fx, fy, frames, stats))
                 clicks += 1
+            stats.paint_ms += await page.evaluate(PAINTED_JS)
             step = f"switching to {SWITCH_TO[rounds % len(SWITCH_TO)]}"
             await go(page, SWITCH_TO[rounds % len(SWITCH_TO)])
             stats.switches += 1
@@ -257,13 +263,18 @@ def main() -> None:
     stats.errors += [f"{tracebacks} tracebacks in the server log {LOG}"] if tracebacks else []
     times = sorted(stats.click_seconds)
     p95 = statistics.quantiles(times, n=20)[18] if len(times) >= 2 else float("nan")
+    paint = sorted(stats.paint_ms)
+    paint_text = (f"click → decoded digit painted (the page's own timing, {len(paint)} clicks): p50 "
+                  f"{statistics.median(paint):.0f} ms, p95 {statistics.quantiles(paint, n=20)[18]:.0f} ms; "
+                  if len(paint) >= 2 else "")
     server = sorted(stats.server_seconds)
     server_text = (f"server's part (network log, {len(server)} clicks): p50 {statistics.median(server) * 1e3:.0f} "
                    f"ms, p95 {statistics.quantiles(server, n=20)[18] * 1e3:.0f} ms" if len(server) >= 2
                    else "no network log")
     work = f"{args.duration:.0f} s" if args.duration else f"{args.clicks} clicks"
     print(f"| {args.sessions} sessions × {work} (explorer clicks, page switches, uploads), shipped model, "
-          f"{elapsed:.0f} s | {len(times)} clicks → answer on screen: p50 {statistics.median(times) * 1e3:.0f} ms, "
+          f"{elapsed:.0f} s | {paint_text}{len(times)} clicks → server's answer on screen: "
+          f"p50 {statistics.median(times) * 1e3:.0f} ms, "
           f"p95 {p95 * 1e3:.0f} ms; {server_text} | {stats.switches} page switches, {stats.uploads} uploads | "
           f"errors: {len(stats.errors)} | model loads: {', '.join(f'{n} ×{c}' for n, c in sorted(loads.items()))} | "
           f"server RSS after visiting every page {warm_rss / 2**20:.0f} MiB, peak {peak[0] / 2**20:.0f} MiB |"

@@ -44,7 +44,8 @@ class Plane {
     this.pinnedDigit = null;
     this.pendingSince = null;  // timeStamp of the first pointer move not painted yet
     this.frame = 0;
-    this.stats = { decodeMs: [], paintMs: [], pins: 0 };
+    this.clickSince = null;  // timeStamp of a click whose pinned image is not painted yet
+    this.stats = { decodeMs: [], paintMs: [], clickMs: [], pins: 0 };
     this.listen();
     root.latentPlane = this;  // for the browser tests and bench/browser_decode.py
   }
@@ -163,6 +164,7 @@ class Plane {
       const p = local(e), d = this.down;
       this.down = null;
       if (!d || Math.hypot(p[0] - d[0], p[1] - d[1]) > 4 || !inside(p)) return;  // a drag only looks
+      this.clickSince = e.timeStamp;
       const i = this.dotAt(...p);
       this.pin(i >= 0 ? [this.points[2 * i], this.points[2 * i + 1]] : this.toZ(...p), i >= 0 ? i : null);
     });
@@ -205,6 +207,11 @@ class Plane {
       const since = this.pendingSince;
       this.pendingSince = null;
       requestAnimationFrame(() => this.stats.paintMs.push(performance.now() - since));
+    }
+    if (this.clickSince !== null) {  // click -> the pinned point's image on screen
+      const since = this.clickSince;
+      this.clickSince = null;
+      requestAnimationFrame(() => this.stats.clickMs.push(performance.now() - since));
     }
   }
 
