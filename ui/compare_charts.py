@@ -39,9 +39,23 @@ def loss_overlay(histories: dict[str, dict], key: str, title: str, log_y: bool =
     return fig
 
 
-def rate_distortion(points: list[tuple[str, float, float]]) -> go.Figure:
-    """KL (rate) against reconstruction loss (distortion), one labelled point per model."""
+def rate_distortion(points: list[tuple[str, float, float]], others: list[tuple[str, float, float]] = (),
+                    sweep: list[tuple[float, float, float]] = ()) -> go.Figure:
+    """KL (rate) against reconstruction loss (distortion), one labelled point per chosen model; `others`: the
+    store's other VAEs, small and grey; `sweep`: (β, rate, distortion) of the latent-2 VAEs, joined in order of β."""
     fig = go.Figure()
+    if len(sweep) >= 2:
+        sweep = sorted(sweep)
+        fig.add_trace(go.Scatter(x=[s[1] for s in sweep], y=[s[2] for s in sweep], mode="lines+text",
+                                 text=[f"β={s[0]:g}" for s in sweep], textposition="bottom right",
+                                 line=dict(color="rgba(128,128,128,0.6)", dash="dash"), hoverinfo="skip",
+                                 textfont=dict(color="gray", size=11)))
+    for name, rate, distortion in others:
+        fig.add_trace(go.Scatter(x=[rate], y=[distortion], mode="markers+text", text=[name],
+                                 textposition="top center", textfont=dict(color="gray", size=11),
+                                 marker=dict(size=9, color="rgba(128,128,128,0.7)"),
+                                 hovertemplate=f"{name} (not chosen)<br>KL %{{x:.1f}} nats<br>reconstruction "
+                                               "%{y:.1f} nats<extra></extra>"))
     for k, (name, rate, distortion) in enumerate(points):
         fig.add_trace(go.Scatter(x=[rate], y=[distortion], mode="markers+text", name=name, text=[name],
                                  textposition="top center",

@@ -28,6 +28,28 @@ def usable(names: list[str]) -> tuple[list[R.ModelRef], list[str]]:
     return refs, problems
 
 
+@st.cache_data(show_spinner=False, ttl=30)
+def stored_rate_distortion() -> list[dict]:
+    """{name, latent_dim, beta, kl, reconstruction} of every VAE in models/ whose metrics.json measured its current
+    model file, read from disk (no model is loaded): the rate-distortion chart shows the whole store."""
+    out = []
+    for name in store.list_models():
+        try:
+            ref = R.model_ref(name)
+            folder = store.model_dir(name)
+            config = store.read_json(folder / store.CONFIG_FILE).get("model", {})
+            metrics, _ = store.read_metrics(folder, ref.file_hash)
+        except (OSError, UserError, ValueError, AttributeError):
+            continue
+        if config.get("kind", "vae") == "ae" or not metrics:
+            continue
+        kl, reconstruction = metrics.get("kl_loss"), metrics.get("reconstruction_loss")
+        if isinstance(kl, (int, float)) and isinstance(reconstruction, (int, float)):
+            out.append({"name": name, "latent_dim": config.get("latent_dim"), "beta": config.get("beta"),
+                        "kl": float(kl), "reconstruction": float(reconstruction)})
+    return out
+
+
 def autoencoders(names: list[str]) -> list[str]:
     """The names whose config.json says kind "ae" (read from disk: no model is loaded for this)."""
     out = []

@@ -45,6 +45,7 @@ def model_ref(name: str) -> ModelRef:
 
 @st.cache_resource(show_spinner="Loading TensorFlow and the model…", max_entries=8)
 def _loaded(name: str, file_hash: str):
+    """The model, loaded once per file; the least recently used of more than eight is dropped (3-18 MB each)."""
     from vae_core.quiet import import_keras_quietly
 
     import_keras_quietly()
@@ -57,7 +58,9 @@ def _loaded(name: str, file_hash: str):
     # TensorFlow loaded a generation-2 collection walks ~500,000 objects (~220 ms here, holding the GIL), and
     # building a Plotly figure allocates enough to set one off on almost every click while the browser waits for
     # the decoded image (measured; bench/RESULTS.md). gc.freeze() moves the objects alive now into a permanent
-    # generation, so later full collections walk only newer objects (~1 ms).
+    # generation, so later full collections walk only newer objects (~1 ms). Unfrozen first: a model this cache
+    # evicted (least recently used, past eight) is frozen garbage until a collection walks it again.
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     return loaded

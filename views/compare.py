@@ -82,12 +82,16 @@ st.caption("Test set, nats per image (`python -m vae_core evaluate`). An AE has 
 
 points = [(r["model"], r["KL"], r["reconstruction"]) for r in rows
           if r["KL"] is not None and r["reconstruction"] is not None]
-if len(points) >= 2:
+stored = F.stored_rate_distortion()
+others = [(s["name"], s["kl"], s["reconstruction"]) for s in stored if s["name"] not in {p[0] for p in points}]
+sweep = [(s["beta"], s["kl"], s["reconstruction"]) for s in stored if s["latent_dim"] == 2 and s["beta"] is not None]
+if len(points) + len(others) >= 2:
     st.subheader("Rate and distortion")
-    st.plotly_chart(rate_distortion(points), width="stretch", key="rd")
+    st.plotly_chart(rate_distortion(points, others, sweep), width="stretch", key="rd")
     st.caption("Each VAE spends a **rate** (the KL: how many nats its code carries about the image) to buy a "
-               "lower **distortion** (reconstruction loss). β moves a model along this trade-off; a larger "
-               "latent with a small β buys sharp reconstructions with many nats.")
+               "lower **distortion** (reconstruction loss). β moves a model along this trade-off (the dashed line "
+               "joins the latent-2 models in order of β); a larger latent with a small β buys sharp reconstructions "
+               "with many nats. Grey points: the other models in models/.")
 
 wide = [ref for ref in refs if R.loaded(ref).config.latent_dim > 2]
 if wide:
