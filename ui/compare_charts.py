@@ -47,7 +47,8 @@ def rate_distortion(points: list[tuple[str, float, float]], others: list[tuple[s
     if len(sweep) >= 2:
         sweep = sorted(sweep)
         fig.add_trace(go.Scatter(x=[s[1] for s in sweep], y=[s[2] for s in sweep], mode="lines+text",
-                                 text=[f"β={s[0]:g}" for s in sweep], textposition="bottom right",
+                                 # em spaces: the label clears the model's marker drawn over the line's point
+                                 text=[f"\u2003β={s[0]:g}" for s in sweep], textposition="middle right",
                                  line=dict(color="rgba(128,128,128,0.6)", dash="dash"), hoverinfo="skip",
                                  textfont=dict(color="gray", size=11)))
     for name, rate, distortion in others:
@@ -62,8 +63,9 @@ def rate_distortion(points: list[tuple[str, float, float]], others: list[tuple[s
                                  marker=dict(size=14, color=MODEL_COLOURS[k % len(MODEL_COLOURS)]),
                                  hovertemplate=f"{name}<br>KL %{{x:.1f}} nats<br>reconstruction %{{y:.1f}} nats"
                                                "<extra></extra>"))
-    fig.update_layout(height=380, margin=dict(t=30, l=10, r=10, b=10), showlegend=False,
-                      xaxis_title="rate: KL(q(z|x) ‖ p(z)), nats per image",
+    # log rate: the latent-2 models (4-9 nats) and a 16-D low-β model (~100 nats) on one readable axis
+    fig.update_layout(height=420, margin=dict(t=30, l=10, r=10, b=10), showlegend=False, xaxis_type="log",
+                      xaxis_title="rate: KL(q(z|x) ‖ p(z)), nats per image (log scale)",
                       yaxis_title="distortion: reconstruction loss, nats per image")
     return fig
 
