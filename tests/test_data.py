@@ -17,6 +17,13 @@ def test_idx_read(tmp_path):
     a = np.random.default_rng(0).integers(0, 256, (5, 28, 28), dtype=np.uint8)
     (tmp_path / "x").write_bytes(data.idx_bytes(a))
     np.testing.assert_array_equal(data.read_idx(tmp_path / "x"), a)
+    assert data.idx_shape(tmp_path / "x") == (5, 28, 28)  # from the header alone
+    mapped = data.read_idx(tmp_path / "x", mmap=True)
+    np.testing.assert_array_equal(mapped, a)
+    assert isinstance(mapped, np.memmap) and not mapped.flags.writeable
+    (tmp_path / "y").write_bytes(b"\x00\x00\x0d\x01" + bytes(8))  # float IDX: not ours
+    with pytest.raises(ValueError, match="not an IDX file of unsigned bytes"):
+        data.idx_shape(tmp_path / "y")
 
 
 def _fake_store(tmp_path, content=b"payload"):
