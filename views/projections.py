@@ -2,12 +2,10 @@
 
 import numpy as np
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from ui import resources as R
-from ui.charts import projection_scatter
 from ui.current import current_model, latent_dim
-from ui.hover_images import encode_images, render
+from ui.scatter_panels import scatter_panels
 
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
@@ -38,17 +36,13 @@ else:
     results = {m: R.projection(ref.name, ref.file_hash, m, n) for m in METHODS}
 
 panels = list(METHODS.items()) + ([("raw", "Raw latent plane (z₁, z₂)")] if dim == 2 else [])
-fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[title for _, title in panels],
-                    horizontal_spacing=0.03)
 means = R.z_mean(ref)
 indices = results["pca"][0]
-for col, (method, title) in enumerate(panels, start=1):
+coords = []
+for method, title in panels:
     idx, xy = (indices, means[indices]) if method == "raw" else results[method]
-    for trace in projection_scatter(xy, labels[idx], idx, title).data:
-        trace.showlegend = col == 1
-        fig.add_trace(trace, row=1, col=col)
-fig.update_xaxes(showticklabels=False, zeroline=False)
-fig.update_yaxes(showticklabels=False, zeroline=False)
-fig.update_layout(height=460, margin=dict(t=40, l=10, r=10, b=10), legend=dict(itemsizing="constant", title="label"))
-render(fig, encode_images(images, np.unique(indices)), height=480)
-st.caption(f"{len(indices)} test digits, the same seeded subset in every panel; coloured by true label.")
+    assert np.array_equal(idx, indices), "every panel shows the same seeded digits"
+    coords.append((title, xy[:, :2]))
+scatter_panels(coords, labels[indices], indices, images[indices], key=f"{ref.file_hash}-{n}")
+st.caption(f"{len(indices)} test digits, the same seeded subset in every panel; coloured by true label. Hover a "
+           "dot to see its digit, ringed in every panel.")

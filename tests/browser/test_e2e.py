@@ -14,6 +14,9 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import SCREENSHOTS, no_errors, wait_idle
+from vae_core.images import to_uint8
+
+PANELS = "document.querySelector('.sp-root')?.scatterPanels"
 
 pytestmark = pytest.mark.browser
 PAGES = {"explorer": "", "training": "training", "projections": "projections",
@@ -32,15 +35,35 @@ def test_every_page_renders(server, page):
     for name, path in PAGES.items():
         _goto(page, f"{url}/{path}")
         assert page.locator("h1").first.inner_text().strip(), name
-        if name == "projections":  # the hover-image chart: an iframe holding plotly.js and the digits
-            page.wait_for_selector("iframe", timeout=60_000)
-            page.frame_locator("iframe").locator(".js-plotly-plot").wait_for(timeout=60_000)
-            # plotly.js comes from the server's static/ (cached by the browser), not inline in every render
-            srcdoc = page.locator("iframe").first.get_attribute("srcdoc")
-            assert 'src="/app/static/plotly.min.js"' in srcdoc and len(srcdoc) < 2_000_000
-            script = page.request.get(f"{url}/app/static/plotly.min.js")
-            assert script.ok and "javascript" in script.headers["content-type"]
+        if name == "projections":  # the panels component: canvases drawn in the page, no plotly.js to load
+            page.wait_for_function(f"() => !!{PANELS}?.canvases", timeout=60_000)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_projection_panels_show_the_hovered_digit(server, page, mnist, tiny):
+    """Hovering a dot in any panel shows that test digit (pixels, label, index) and rings it in every panel; the
+    dots sit where the core's projection puts them."""
+    from vae_core.embed import latent_stats, projection
+
+    url, _, _ = server
+    _goto(page, f"{url}/projections")
+    page.wait_for_function(f"() => !!{PANELS}?.canvases", timeout=60_000)
+    indices = np.asarray(page.evaluate(f"() => Array.from({PANELS}.indices)"))
+    expected_idx, tsne = projection(tiny, latent_stats(tiny, mnist.x_test, "test")[:, 0], "tsne", len(indices))
+    np.testing.assert_array_equal(indices, expected_idx)
+    shown = np.asarray(page.evaluate(f"() => Array.from({PANELS}.xy)"), np.float32).reshape(-1, len(indices), 2)
+    np.testing.assert_allclose(shown[1], tsne, rtol=1e-6)  # the t-SNE panel draws the core's t-SNE
+    for panel, row in ((0, 7), (1, 123), (2, len(indices) - 1)):
+        page.mouse.move(*page.evaluate(f"([k, i]) => {PANELS}.pagePoint(k, i)", [panel, row]))
+        page.wait_for_function(f"() => !{PANELS}.tip.hidden", timeout=10_000)
+        hovered = page.evaluate(f"() => {PANELS}.hover")
+        index = int(indices[hovered])  # the dot under the pointer (a neighbour may sit on the same pixel)
+        assert page.locator(".sp-tip span").inner_text() == f"label {mnist.y_test[index]} · #{index}"
+        grey = page.evaluate("() => { const c = document.querySelector('.sp-tip canvas').getContext('2d');"
+                             " const d = c.getImageData(0, 0, 28, 28).data; return Array.from({length: 784},"
+                             " (_, i) => d[4 * i]); }")
+        np.testing.assert_array_equal(np.asarray(grey, np.uint8).reshape(28, 28), to_uint8(mnist.x_test[index, ..., 0]))
+    no_errors(page)
 
 
 def _png(array) -> bytes:

@@ -1,0 +1,60 @@
+"""Projections of the test digits side by side, with the digit itself under the pointer: a custom component.
+
+It replaced a Plotly figure in an iframe (formerly ui/hover_images.py), which had to load and compile plotly.js
+(4.8 MB) on a page's first visit: 1.8-2.1 s before the figure was drawn in headless Chromium, of which the server's
+part was 0.4-0.6 s (bench/RESULTS.md). These panels are ~200 lines of the repository's own script (panels.js, no
+CDN): each panel a canvas of coloured dots; hovering a dot shows its 28x28 digit from the pixels sent with the
+points and rings the same digit in every panel, so one digit can be followed from PCA to t-SNE to UMAP. Plotly has
+no hover event that Streamlit passes on, which is why this is written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+from streamlit.components.v2 import component
+
+from ui.charts import PALETTE
+from vae_core.images import to_uint8
+
+_HERE = Path(__file__).parent
+_HTML = """<div class="sp-root">
+<p class="sp-fallback" hidden>The projection panels could not start in this browser.</p>
+<div class="sp-row"></div><div class="sp-legend"></div>
+<div class="sp-tip" hidden><canvas width="28" height="28"></canvas><span></span></div></div>"""
+_CSS = """
+.sp-root { position: relative; }
+.sp-row { display: flex; gap: 10px; }
+.sp-row canvas { display: block; border-radius: 4px; }
+.sp-legend { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 6px; font: 12px sans-serif; opacity: 0.8; }
+.sp-legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; }
+.sp-tip { position: absolute; pointer-events: none; z-index: 10; padding: 6px; border-radius: 6px;
+  background: rgba(20, 20, 20, 0.92); color: #fff; font: 12px sans-serif; text-align: center; }
+.sp-tip[hidden] { display: none; }
+.sp-tip canvas { width: 84px; height: 84px; image-rendering: pixelated; display: block; margin-bottom: 2px; }
+"""
+_component = component("vae_explorer.scatter_panels", html=_HTML, css=_CSS,
+                       js=(_HERE / "panels.js").read_text(), isolate_styles=False)
+
+
+def payload(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: np.ndarray, images: np.ndarray,
+            key: str) -> bytes:
+    """The component's data. panels: (title, (n, 2) coordinates) each; labels, indices (n,); images (n, 28, 28)
+    in [0, 1]; `key` names the figure (the page sends the same bytes on a rerun, and the browser redraws nothing)."""
+    n = len(labels)
+    header = json.dumps({"titles": [title for title, _ in panels], "n": n, "colours": list(PALETTE),
+                         "key": key}).encode()
+    header += b" " * ((-(4 + len(header))) % 4)  # the float32 coordinates start on a 4-byte boundary
+    xy = np.stack([np.asarray(coords, "<f4").reshape(n, 2) for _, coords in panels])
+    return b"".join([struct.pack("<I", len(header)), header, xy.tobytes(), np.asarray(labels, np.uint8).tobytes(),
+                     np.asarray(indices, "<u4").tobytes(), to_uint8(np.asarray(images)).reshape(n, 784).tobytes()])
+
+
+def scatter_panels(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: np.ndarray,
+                   images: np.ndarray, key: str, component_key: str = "scatter_panels") -> None:
+    """Show the panels (see `payload`)."""
+    _component(key=component_key, data=payload(panels, labels, indices, images, key))
+

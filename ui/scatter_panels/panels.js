@@ -1,0 +1,178 @@
+// Scatter panels with digit tooltips: the test digits' 2-D projections side by side on canvases, coloured by
+// label; hovering a dot shows that digit's image and rings the same digit in every panel.
+// Payload from Python (ui/scatter_panels/__init__.py):
+//   [u32 header length][JSON header][xy float32 (panels x n x 2)][labels uint8 (n)][indices uint32 (n)]
+//   [images uint8 (n x 784)]
+const HEIGHT = 400, PAD = 8, TITLE = 22, PICK_PX = 6, GAP = 10;
+const instances = new WeakMap();
+
+function readPayload(data) {
+  const u8 = data instanceof ArrayBuffer ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const own = u8.slice();  // aligned copy: the coordinates are read as Float32Array
+  const length = new DataView(own.buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(own.subarray(4, 4 + length)));
+  const n = header.n, p = header.titles.length;
+  let at = 4 + length;
+  at += (4 - (at % 4)) % 4;  // Python pads the header so the floats start aligned
+  const xy = new Float32Array(own.buffer, at, p * n * 2);
+  at += 8 * p * n;
+  const labels = own.subarray(at, at + n);
+  at += n;
+  const indices = new Uint32Array(own.slice(at, at + 4 * n).buffer);
+  at += 4 * n;
+  const images = own.subarray(at, at + 784 * n);
+  return { header, xy, labels, indices, images };
+}
+
+class Panels {
+  constructor(root) {
+    this.root = root;
+    this.row = root.querySelector(".sp-row");
+    this.tip = root.querySelector(".sp-tip");
+    this.tipCanvas = root.querySelector(".sp-tip canvas");
+    this.tipText = root.querySelector(".sp-tip span");
+    this.tipCtx = this.tipCanvas.getContext("2d");
+    if (!this.tipCtx) throw new Error("no 2-D canvas");
+    this.pixels = this.tipCtx.createImageData(28, 28);
+    this.hover = -1;  // the digit (row of the data) under the pointer, or -1
+    this.stats = { hoverMs: [] };
+    root.scatterPanels = this;  // for the browser tests
+    new ResizeObserver(() => this.layout()).observe(root);
+  }
+
+  update(payload) {
+    if (payload.header.key === this.key) return;  // the same figure (a rerun of the page): nothing to redraw
+    Object.assign(this, payload);
+    this.key = payload.header.key;
+    this.hover = -1;
+    this.root.querySelector(".sp-legend").replaceChildren(...this.header.colours.map((colour, digit) => {
+      const item = document.createElement("span");
+      item.innerHTML = `<i style="background:${colour}"></i>${digit}`;
+      return item;
+    }));
+    this.layout();
+  }
+
+  layout() {
+    if (!this.header) return;
+    const p = this.header.titles.length, width = Math.max(160, (this.root.clientWidth - GAP * (p - 1)) / p);
+    if (this.canvases && this.width === width && this.canvases.length === p) return this.draw();
+    this.width = width;
+    this.row.replaceChildren();
+    this.canvases = [];
+    const ratio = window.devicePixelRatio || 1;
+    for (let k = 0; k < p; k++) {
+      const canvas = document.createElement("canvas");
+      canvas.width = width * ratio; canvas.height = HEIGHT * ratio;
+      canvas.style.width = width + "px"; canvas.style.height = HEIGHT + "px";
+      canvas.getContext("2d").scale(ratio, ratio);
+      canvas.addEventListener("pointermove", (e) => this.move(k, e));
+      canvas.addEventListener("pointerleave", () => this.leave());
+      this.row.appendChild(canvas);
+      this.canvases.push(canvas);
+    }
+    this.bounds = [];
+    const n = this.header.n;
+    for (let k = 0; k < p; k++) {
+      let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const x = this.xy[2 * (k * n + i)], y = this.xy[2 * (k * n + i) + 1];
+        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+      }
+      const dx = (x1 - x0) * 0.04 || 1, dy = (y1 - y0) * 0.04 || 1;
+      this.bounds.push([x0 - dx, x1 + dx, y0 - dy, y1 + dy]);
+    }
+    this.draw();
+  }
+
+  // CSS pixels of digit i in panel k
+  toPx(k, i) {
+    const [x0, x1, y0, y1] = this.bounds[k], n = this.header.n;
+    const x = this.xy[2 * (k * n + i)], y = this.xy[2 * (k * n + i) + 1];
+    return [PAD + (x - x0) / (x1 - x0) * (this.width - 2 * PAD),
+            TITLE + PAD + (y1 - y) / (y1 - y0) * (HEIGHT - TITLE - 2 * PAD)];
+  }
+
+  // page coordinates of digit i in panel k (the browser tests point there)
+  pagePoint(k, i) {
+    const r = this.canvases[k].getBoundingClientRect(), [px, py] = this.toPx(k, i);
+    return [r.left + px, r.top + py];
+  }
+
+  draw() {
+    const n = this.header.n, colours = this.header.colours;
+    this.canvases.forEach((canvas, k) => {
+      const ctx = canvas.getContext("2d");
+      ctx.clearRect(0, 0, this.width, HEIGHT);
+      ctx.fillStyle = "rgba(128,128,128,0.08)";
+      ctx.fillRect(0, TITLE, this.width, HEIGHT - TITLE);
+      ctx.fillStyle = "#888"; ctx.font = "14px sans-serif"; ctx.textAlign = "center";
+      ctx.fillText(this.header.titles[k], this.width / 2, 15);
+      ctx.globalAlpha = 0.8;
+      let last = -1;
+      for (let i = 0; i < n; i++) {
+        if (this.labels[i] !== last) { last = this.labels[i]; ctx.fillStyle = colours[last]; }
+        const [px, py] = this.toPx(k, i);
+        ctx.fillRect(px - 1.5, py - 1.5, 3, 3);
+      }
+      ctx.globalAlpha = 1;
+      if (this.hover >= 0) {  // the hovered digit, ringed in every panel
+        const [px, py] = this.toPx(k, this.hover);
+        ctx.strokeStyle = "crimson"; ctx.lineWidth = 2;
+        ctx.beginPath(); ctx.arc(px, py, 6, 0, 2 * Math.PI); ctx.stroke();
+      }
+    });
+  }
+
+  // the digit nearest to (px, py) in panel k within PICK_PX, or -1
+  dotAt(k, px, py) {
+    let best = -1, bestD = PICK_PX * PICK_PX;
+    for (let i = 0; i < this.header.n; i++) {
+      const [qx, qy] = this.toPx(k, i), d = (qx - px) ** 2 + (qy - py) ** 2;
+      if (d <= bestD) { best = i; bestD = d; }
+    }
+    return best;
+  }
+
+  move(k, e) {
+    const t0 = performance.now(), r = this.canvases[k].getBoundingClientRect();
+    const i = this.dotAt(k, e.clientX - r.left, e.clientY - r.top);
+    if (i !== this.hover) {
+      this.hover = i;
+      this.draw();
+    }
+    if (i < 0) return this.leave(false);
+    const grey = this.images.subarray(784 * i, 784 * (i + 1)), px = this.pixels.data;
+    for (let q = 0; q < 784; q++) { px[4 * q] = px[4 * q + 1] = px[4 * q + 2] = grey[q]; px[4 * q + 3] = 255; }
+    this.tipCtx.putImageData(this.pixels, 0, 0);
+    this.tipText.textContent = `label ${this.labels[i]} · #${this.indices[i]}`;
+    const box = this.root.getBoundingClientRect();
+    this.tip.style.left = Math.min(e.clientX - box.left + 14, box.width - 110) + "px";
+    this.tip.style.top = (e.clientY - box.top + 14) + "px";
+    this.tip.hidden = false;
+    this.stats.hoverMs.push(performance.now() - t0);
+  }
+
+  leave(redraw = true) {
+    this.tip.hidden = true;
+    if (redraw && this.hover >= 0) { this.hover = -1; this.draw(); }
+  }
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  const root = parentElement.querySelector(".sp-root");
+  try {
+    let panels = instances.get(root);
+    if (!panels) {
+      panels = new Panels(root);
+      instances.set(root, panels);
+    }
+    panels.update(readPayload(data));
+    root.querySelector(".sp-fallback").hidden = true;
+  } catch (error) {
+    console.error("scatter panels could not start:", error);
+    root.querySelector(".sp-fallback").hidden = false;
+  }
+}
