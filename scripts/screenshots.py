@@ -38,9 +38,11 @@ def main() -> None:
             if name == "explorer":
                 click_plane(page, 0.4, 0.35)
                 wait_idle(page)
-            if name == "projections":
-                page.frame_locator("iframe").locator(".js-plotly-plot").wait_for()
-                time.sleep(1)
+            if name == "projections":  # hover a dot of the t-SNE panel: its digit, ringed in every panel
+                panels = "document.querySelector('.sp-root').scatterPanels"
+                page.wait_for_function(f"() => !!{panels}?.canvases", timeout=60_000)
+                page.mouse.move(*page.evaluate(f"() => {panels}.pagePoint(1, 40)"))
+                time.sleep(0.5)
             if name == "reconstructions":
                 digit = load_mnist().x_test[18, ..., 0]
                 buffer = io.BytesIO()
