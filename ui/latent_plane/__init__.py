@@ -61,7 +61,7 @@ _CSS = """
 .lp-z { font: 600 15px/1.4 sans-serif; margin-top: 8px; }
 .lp-what { font: 13px/1.4 sans-serif; opacity: 0.7; }
 """
-_JS = (_HERE / "decoder.js").read_text() + "\n" + (_HERE / "plane.js").read_text()
+_JS = "\n".join(path.read_text() for path in (_HERE.parent / "payload.js", _HERE / "decoder.js", _HERE / "plane.js"))
 _plane = component("vae_explorer.latent_plane", html=_HTML, css=_CSS, js=_JS, isolate_styles=False)
 
 

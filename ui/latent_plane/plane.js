@@ -5,12 +5,8 @@ const PLANE = 480, MARGIN = { left: 44, right: 10, top: 10, bottom: 38 }, DOT_PI
 const instances = new WeakMap();
 
 function readPayload(data) {
-  const u8 = data instanceof ArrayBuffer ? new Uint8Array(data)
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const own = u8.slice();  // aligned copy: the points are read as Float32Array
-  const length = new DataView(own.buffer).getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(own.subarray(4, 4 + length)));
-  let at = 4 + length;
+  const { own, header, at: start } = splitPayload(data);  // ui/payload.js
+  let at = start;
   const weights = own.subarray(at, at + header.weights_bytes);
   at += header.weights_bytes;
   const points = new Float32Array(own.buffer, at, 2 * header.n);

@@ -37,7 +37,8 @@ _CSS = """
 .sp-tip canvas { width: 84px; height: 84px; image-rendering: pixelated; display: block; margin-bottom: 2px; }
 """
 _component = component("vae_explorer.scatter_panels", html=_HTML, css=_CSS,
-                       js=(_HERE / "panels.js").read_text(), isolate_styles=False)
+                       js=(_HERE.parent / "payload.js").read_text() + "\n" + (_HERE / "panels.js").read_text(),
+                       isolate_styles=False)
 
 
 def payload(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: np.ndarray, images: np.ndarray,

@@ -7,13 +7,9 @@ const HEIGHT = 400, PAD = 8, TITLE = 22, PICK_PX = 6, GAP = 10;
 const instances = new WeakMap();
 
 function readPayload(data) {
-  const u8 = data instanceof ArrayBuffer ? new Uint8Array(data)
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const own = u8.slice();  // aligned copy: the coordinates are read as Float32Array
-  const length = new DataView(own.buffer).getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(own.subarray(4, 4 + length)));
+  const { own, header, at: start } = splitPayload(data);  // ui/payload.js
   const n = header.n, p = header.titles.length;
-  let at = 4 + length;
+  let at = start;
   at += (4 - (at % 4)) % 4;  // Python pads the header so the floats start aligned
   const xy = new Float32Array(own.buffer, at, p * n * 2);
   at += 8 * p * n;
