@@ -1,11 +1,15 @@
 """VAE latent-space explorer: `streamlit run app.py`. Page config, model picker, navigation."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.sidebar import diagnostics, model_picker
 from vae_core.store import list_models
 
-st.set_page_config(page_title="VAE latent explorer", page_icon=":material/grid_view:", layout="wide")
+# a file of our own: a :material/…: page icon makes the browser fetch its SVG from fonts.gstatic.com
+st.set_page_config(page_title="VAE latent explorer", page_icon=str(Path(__file__).parent / "ui" / "icon.png"),
+                   layout="wide")
 
 TRAIN = st.Page("views/train.py", title="Train a model", icon=":material/model_training:")
 PAGES = [

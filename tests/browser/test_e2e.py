@@ -31,6 +31,9 @@ def _goto(page, url):
 
 def test_every_page_renders(server, page):
     url, _, _ = server
+    outside = []  # nothing is fetched from anywhere but the app's own server (no CDN, no web fonts, no icons)
+    page.on("request", lambda r: outside.append(r.url) if r.url.split(":")[0] in ("http", "https") and not
+            r.url.startswith(url.rsplit(":", 1)[0]) else None)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, path in PAGES.items():
         _goto(page, f"{url}/{path}")
@@ -38,6 +41,7 @@ def test_every_page_renders(server, page):
         if name == "projections":  # the panels component: canvases drawn in the page, no plotly.js to load
             page.wait_for_function(f"() => !!{PANELS}?.canvases", timeout=60_000)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    assert not outside, outside
 
 
 def test_projection_panels_show_the_hovered_digit(server, page, mnist, tiny):
