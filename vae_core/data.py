@@ -88,7 +88,7 @@ def idx_shape(path: Path) -> tuple[int, ...]:
     """The shape an IDX file declares in its header (reads only the header)."""
     with open(path, "rb") as file:
         magic = int.from_bytes(file.read(4), "big")
-        if magic >> 8 != 0x08:
+        if magic >> 8 != 0x08:  # 0x00 0x00 0x08 ndim: unsigned bytes
             raise ValueError(f"{path} is not an IDX file of unsigned bytes")
         return tuple(int.from_bytes(file.read(4), "big") for _ in range(magic & 0xFF))
 
@@ -98,16 +98,11 @@ def read_idx(path: Path, mmap: bool = False) -> np.ndarray:
 
     With `mmap` the array is a read-only view of the file: only the pages of the images used become resident
     (Fashion-MNIST's 70,000 images are 55 MB; the Anomalies page uses a few thousand of them)."""
+    shape = idx_shape(path)
+    offset = 4 + 4 * len(shape)
     if mmap:
-        shape = idx_shape(path)
-        return np.memmap(path, dtype=np.uint8, mode="r", offset=4 + 4 * len(shape), shape=shape)
-    raw = Path(path).read_bytes()
-    magic = int.from_bytes(raw[:4], "big")
-    if magic >> 8 != 0x08:  # 0x00 0x00 0x08 ndim: unsigned bytes
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
-    ndim = magic & 0xFF
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+        return np.memmap(path, dtype=np.uint8, mode="r", offset=offset, shape=shape)
+    return np.frombuffer(Path(path).read_bytes(), dtype=np.uint8, offset=offset).reshape(shape)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
