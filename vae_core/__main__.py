@@ -220,12 +220,23 @@ def _request_stop(signum, frame):
     _STOP.set()
 
 
+_TERMINATED = threading.Event()  # set by SIGTERM / Ctrl-C before the KeyboardInterrupt is raised
+
+
 def _terminate(signum, frame):
+    _TERMINATED.set()
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: temporary folder and lock removed, nothing written
 
 
+def _interrupted() -> int:
+    print("interrupted: nothing was written, the previous model (if any) is unchanged", file=sys.stderr)
+    return 130
+
+
 def main(argv: list[str] | None = None) -> int:
+    _TERMINATED.clear()
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     signal.signal(signal.SIGUSR1, _request_stop)
     args = _parser().parse_args(argv)
     args.stop_requested = _STOP.is_set
@@ -235,9 +246,14 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception:
+        # The KeyboardInterrupt can land inside library code that turns it into another error (Keras's symbolic
+        # call of a layer reraises it as a TypeError); the request to stop, not that error, is what happened.
+        if not _TERMINATED.is_set():
+            raise
+        return _interrupted()
     except KeyboardInterrupt:
-        print("interrupted: nothing was written, the previous model (if any) is unchanged", file=sys.stderr)
-        return 130
+        return _interrupted()
     return 0
 
 
