@@ -59,21 +59,14 @@ class Stats:
         self.paint_ms: list[float] = []  # click -> its decoded digit painted, timed by the page (last explorer visit)
         self.switches = self.uploads = 0
         self.errors: list[str] = []
+        self.cpu: dict[str, float] = {}  # CPU seconds during the sessions, by whom (CpuLog)
 
 
 async def wait_idle(page, quiet: float = 1.0, timeout: float = STEP_TIMEOUT) -> None:
     """devtools.browser.wait_idle for Playwright's async API."""
     await page.wait_for_selector("[data-testid=stApp]")
-    deadline, calm_since = time.time() + timeout, None
-    while time.time() < deadline:
-        if await page.evaluate(B.BUSY):
-            calm_since = None
-        elif calm_since is None:
-            calm_since = time.time()
-        elif time.time() - calm_since >= quiet:
-            return
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"the page kept running for {timeout} s")
+    if not await page.evaluate(B.IDLE_JS, [quiet * 1000, timeout * 1000]):
+        raise TimeoutError(f"the page kept running for {timeout} s")
 
 
 async def page_errors(page) -> list[str]:
@@ -198,7 +191,47 @@ async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stat
         await context.close()
 
 
-async def run(url: str, args: argparse.Namespace, stats: Stats, server: psutil.Process) -> tuple[float, int, dict]:
+class CpuLog:
+    """CPU seconds of the server, of every Chromium process and of this bench (Python and Playwright's driver),
+    sampled with the RSS: a renderer's last reading is kept after it exits (a session's context closes before the
+    end), so the totals say where the machine's time went during the sessions."""
+
+    def __init__(self, server: psutil.Process) -> None:
+        self.server = server
+        self.start: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.lock = threading.Lock()  # sampled by the RSS thread, read by the bench
+
+    def sample(self) -> None:
+        with self.lock:
+            self._sample()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        for process in [self.server, me, *me.children(recursive=True)]:
+            try:
+                times, name = process.cpu_times(), process.name()
+            except psutil.Error:  # a renderer that has just exited
+                continue
+            kind = "server" if process.pid == self.server.pid else "chromium" if "chrom" in name else "bench"
+            self.last[process.pid] = kind, times.user + times.system
+
+    def mark_start(self) -> None:
+        with self.lock:
+            self._sample()
+            self.start = {pid: seconds for pid, (_, seconds) in self.last.items()}
+
+    def totals(self) -> dict[str, float]:
+        with self.lock:
+            self._sample()
+            totals = {"server": 0.0, "chromium": 0.0, "bench": 0.0}
+            for pid, (kind, seconds) in self.last.items():
+                totals[kind] += seconds - self.start.get(pid, 0.0)
+            return totals
+
+
+async def run(url: str, args: argparse.Namespace, stats: Stats, server: psutil.Process,
+              cpu: CpuLog) -> tuple[float, int, dict]:
     """Warm up, run the sessions; return (their wall time, server RSS after the warm-up, model loads per model)."""
     from playwright.async_api import async_playwright
 
@@ -222,9 +255,11 @@ async def run(url: str, args: argparse.Namespace, stats: Stats, server: psutil.P
         sessions = asyncio.gather(*(session(k, browser, url, opened, done, stats) for k in range(args.sessions)))
         await opened.wait()
         start[0] = time.perf_counter()
+        cpu.mark_start()
         print(f"{args.sessions} sessions open: {start[0] - started:.0f} s", file=sys.stderr, flush=True)
         await sessions
         elapsed = time.perf_counter() - start[0]
+        stats.cpu = cpu.totals()
         await first.goto(url)
         await wait_idle(first)
         await first.get_by_text("Diagnostics").click()
@@ -249,15 +284,20 @@ def main() -> None:
     server = B.start_server(models_root(), port, LOG)
     proc = psutil.Process(server.pid)
     peak = [proc.memory_info().rss]
+    cpu = CpuLog(proc)
 
     def sample() -> None:
+        ticks = 0
         while not stop.is_set():
             peak[0] = max(peak[0], proc.memory_info().rss)
+            if ticks % 10 == 0:  # every 0.5 s
+                cpu.sample()
+            ticks += 1
             time.sleep(0.05)
 
     threading.Thread(target=sample, daemon=True).start()
     try:
-        elapsed, warm_rss, loads = asyncio.run(run(f"http://127.0.0.1:{port}", args, stats, proc))
+        elapsed, warm_rss, loads = asyncio.run(run(f"http://127.0.0.1:{port}", args, stats, proc, cpu))
     finally:
         stop.set()
         B.stop_server(server)
@@ -281,6 +321,9 @@ def main() -> None:
           f"errors: {len(stats.errors)} | model loads: {', '.join(f'{n} ×{c}' for n, c in sorted(loads.items()))} | "
           f"server RSS after visiting every page {warm_rss / 2**20:.0f} MiB, peak {peak[0] / 2**20:.0f} MiB |"
           if times else f"| no click completed | errors: {len(stats.errors)} |")
+    if stats.cpu:
+        print("CPU seconds during the sessions: " + ", ".join(f"{k} {v:.0f} s" for k, v in stats.cpu.items())
+              + f" (over {elapsed:.0f} s on {psutil.cpu_count()} CPUs)", file=sys.stderr)
     for error in stats.errors[:20]:
         print(f"error: {error}", file=sys.stderr)
     if stats.errors or any(c != 1 for c in loads.values()):

@@ -88,17 +88,6 @@ def click_grid(x_range: tuple[float, float], y_range: tuple[float, float], n: in
                         unselected=dict(marker=dict(opacity=0)))
 
 
-def placed_on_plane(xy: np.ndarray, labels: np.ndarray, indices: np.ndarray, point: tuple[float, float],
-                    axis_names: tuple[str, str] = ("z₁", "z₂")) -> go.Figure:
-    fig = go.Figure(_digit_traces(xy, labels, indices, size=4))
-    fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="your digit",
-                             marker=dict(symbol="star", size=20, color="crimson", line=dict(width=1, color="white"))))
-    fig.update_xaxes(title_text=axis_names[0])
-    fig.update_yaxes(title_text=axis_names[1], scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=420, margin=dict(t=10, l=10, r=10, b=10), legend=dict(itemsizing="constant"))
-    return fig
-
-
 def loss_histogram(values: np.ndarray, marker: float, label: str) -> go.Figure:
     fig = go.Figure(go.Histogram(x=values, nbinsx=80, name="test digits", marker_color=PALETTE[0], opacity=0.75))
     fig.add_vline(x=marker, line=dict(color="crimson", width=3), annotation_text=label)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import streamlit as st
 
@@ -13,9 +15,22 @@ def intro(text: str) -> None:
     st.markdown(text)
 
 
+INLINE_PNG_BYTES = 32 * 1024  # PNGs up to this size travel inside the page's own message
+
+
+def show_png(data: bytes, caption: str | None = None, width: int | str = "content") -> None:
+    """st.image of PNG bytes. A small one is sent inside the page's message as a data URL rather than as one of
+    Streamlit's media files: the browser needs no second request to the server for it (under sixteen sessions that
+    request queued behind the others' reruns), and a quick later rerun cannot drop the file before the browser has
+    fetched it, which left a broken image after fast clicks in the explorer. Larger ones (a 30x30 grid: 220 kB)
+    stay media files."""
+    image = f"data:image/png;base64,{base64.b64encode(data).decode()}" if len(data) <= INLINE_PNG_BYTES else data
+    st.image(image, caption=caption, width=width, output_format="PNG")  # PNG: JPEG would smear the pixels
+
+
 def digit(image: np.ndarray, caption: str | None = None, width: int = 168) -> None:
     """One 28x28 digit, enlarged without blurring."""
-    st.image(png_bytes(image, scale=max(1, width // 28)), caption=caption, width=width, output_format="PNG")
+    show_png(png_bytes(image, scale=max(1, width // 28)), caption=caption, width=width)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -28,5 +43,5 @@ def _tiled_png(images: np.ndarray, columns: int, scale: int) -> bytes:
 def gallery(images: np.ndarray, columns: int = 10, caption: str | None = None, scale: int = 3) -> bytes:
     """Show digits (N, 28, 28) as one tiled image; returns the PNG bytes (for a download button)."""
     data = _tiled_png(np.asarray(images), columns, scale)
-    st.image(data, caption=caption, output_format="PNG")  # PNG: JPEG would smear the pixels
+    show_png(data, caption=caption)
     return data

@@ -91,7 +91,13 @@ def test_upload_shows_reconstruction_and_place(server, page, mnist):
     body = page.inner_text("body")
     assert "Negative ELBO" in body and "of the test digits" in body
     assert "preprocessed 28×28 input" in body and "reconstruction" in body
-    assert page.locator(".js-plotly-plot .legendtext", has_text="your digit").count() == 1  # placed on the plane
+    # placed on the plane: the star sits at the μ the page states, and it is drawn there (crimson on the canvas)
+    mu = [float(v) for v in re.search(r"μ = \(([^)]*)\)", body).group(1).split(",")]
+    mark = page.evaluate(f"() => {PANELS}.header.marks[0]")
+    assert mark == pytest.approx(mu[:2], abs=0.006)
+    rgb = page.evaluate(f"() => {{ const p = {PANELS}, [x, y] = p.xyToPx(0, ...p.mark(0)), r = devicePixelRatio;"
+                        " return [...p.canvases[0].getContext('2d').getImageData(x * r, y * r, 1, 1).data]; }")
+    assert rgb[:3] == [220, 20, 60]  # crimson
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "upload.png"))
 

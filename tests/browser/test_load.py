@@ -7,7 +7,7 @@ import time
 import psutil
 import pytest
 
-from devtools.browser import click_plane, model_loads, no_errors, page_errors, plane_point, shown_z, wait_idle
+from devtools.browser import click_plane, model_loads, no_errors, plane_point, shown_z, wait_idle
 
 pytestmark = pytest.mark.browser
 SESSIONS, ROUNDS = 4, 6
@@ -34,10 +34,10 @@ def test_four_sessions_click_at_once(server, browser):
             rss.append(server_proc.memory_info().rss)
         for page, z in zip(pages, before, strict=True):
             wait_idle(page)
-            assert not [e for e in page_errors(page) if "images failed" not in e]  # no exception on any page
+            # no exception and no broken image on any page: the nearest digits travel inside the answer (a data
+            # URL), so a rerun that a newer click superseded leaves no media file that Streamlit has dropped
+            no_errors(page)
             assert shown_z(page) != z  # the server answered the clicks
-            # An image of a rerun that a newer click superseded can fail to load (Streamlit drops its media file);
-            # the next answered click must leave the page whole.
             click_plane(page, 0.5, 0.5)
             wait_idle(page)
             no_errors(page)

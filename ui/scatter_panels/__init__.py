@@ -42,12 +42,14 @@ _component = component("vae_explorer.scatter_panels", html=_HTML, css=_CSS,
 
 
 def payload(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: np.ndarray, images: np.ndarray,
-            key: str) -> bytes:
+            key: str, mark: tuple[float, float] | None = None, mark_label: str = "") -> bytes:
     """The component's data. panels: (title, (n, 2) coordinates) each; labels, indices (n,); images (n, 28, 28)
-    in [0, 1]; `key` names the figure (the page sends the same bytes on a rerun, and the browser redraws nothing)."""
+    in [0, 1]; `key` names the figure (the page sends the same bytes on a rerun, and the browser redraws nothing);
+    `mark`: a point of the user's, drawn as a star labelled `mark_label` in the first panel."""
     n = len(labels)
+    marks = [[float(mark[0]), float(mark[1])]] if mark is not None else []
     header = json.dumps({"titles": [title for title, _ in panels], "n": n, "colours": list(PALETTE),
-                         "key": key}).encode()
+                         "key": f"{key}|{marks}", "marks": marks, "markLabel": mark_label}).encode()
     header += b" " * ((-(4 + len(header))) % 4)  # the float32 coordinates start on a 4-byte boundary
     xy = np.stack([np.asarray(coords, "<f4").reshape(n, 2) for _, coords in panels])
     return b"".join([struct.pack("<I", len(header)), header, xy.tobytes(), np.asarray(labels, np.uint8).tobytes(),
@@ -55,7 +57,8 @@ def payload(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: n
 
 
 def scatter_panels(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: np.ndarray,
-                   images: np.ndarray, key: str, component_key: str = "scatter_panels") -> None:
+                   images: np.ndarray, key: str, component_key: str = "scatter_panels",
+                   mark: tuple[float, float] | None = None, mark_label: str = "") -> None:
     """Show the panels (see `payload`)."""
-    _component(key=component_key, data=payload(panels, labels, indices, images, key))
+    _component(key=component_key, data=payload(panels, labels, indices, images, key, mark, mark_label))
 

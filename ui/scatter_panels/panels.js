@@ -3,6 +3,8 @@
 // Payload from Python (ui/scatter_panels/__init__.py):
 //   [u32 header length][JSON header][xy float32 (panels x n x 2)][labels uint8 (n)][indices uint32 (n)]
 //   [images uint8 (n x 784)]
+// header.marks (optional): one [x, y] or null per panel, a point of the user's (an uploaded digit's latent mean)
+// drawn as a crimson star and labelled header.markLabel.
 const HEIGHT = 400, PAD = 8, TITLE = 22, PICK_PX = 6, GAP = 10;
 const instances = new WeakMap();
 
@@ -76,18 +78,54 @@ class Panels {
         const x = this.xy[2 * (k * n + i)], y = this.xy[2 * (k * n + i) + 1];
         if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
       }
+      const mark = this.mark(k);
+      if (mark) {  // the user's point stays on the panel even far from every test digit
+        x0 = Math.min(x0, mark[0]); x1 = Math.max(x1, mark[0]); y0 = Math.min(y0, mark[1]); y1 = Math.max(y1, mark[1]);
+      }
       const dx = (x1 - x0) * 0.04 || 1, dy = (y1 - y0) * 0.04 || 1;
       this.bounds.push([x0 - dx, x1 + dx, y0 - dy, y1 + dy]);
     }
     this.draw();
   }
 
-  // CSS pixels of digit i in panel k
-  toPx(k, i) {
-    const [x0, x1, y0, y1] = this.bounds[k], n = this.header.n;
-    const x = this.xy[2 * (k * n + i)], y = this.xy[2 * (k * n + i) + 1];
+  mark(k) {
+    return (this.header.marks || [])[k] || null;
+  }
+
+  // CSS pixels of the point (x, y) in panel k
+  xyToPx(k, x, y) {
+    const [x0, x1, y0, y1] = this.bounds[k];
     return [PAD + (x - x0) / (x1 - x0) * (this.width - 2 * PAD),
             TITLE + PAD + (y1 - y) / (y1 - y0) * (HEIGHT - TITLE - 2 * PAD)];
+  }
+
+  // CSS pixels of digit i in panel k
+  toPx(k, i) {
+    const n = this.header.n;
+    return this.xyToPx(k, this.xy[2 * (k * n + i)], this.xy[2 * (k * n + i) + 1]);
+  }
+
+  // page coordinates of panel k's mark (the browser tests look there)
+  markPagePoint(k) {
+    const r = this.canvases[k].getBoundingClientRect(), [px, py] = this.xyToPx(k, ...this.mark(k));
+    return [r.left + px, r.top + py];
+  }
+
+  drawMark(ctx, k) {
+    const [px, py] = this.xyToPx(k, ...this.mark(k));
+    ctx.beginPath();
+    for (let j = 0; j < 10; j++) {  // a five-pointed star
+      const r = j % 2 ? 4.5 : 11, a = -Math.PI / 2 + j * Math.PI / 5;
+      ctx.lineTo(px + r * Math.cos(a), py + r * Math.sin(a));
+    }
+    ctx.closePath();
+    ctx.fillStyle = "crimson"; ctx.fill();
+    ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.stroke();
+    if (this.header.markLabel) {
+      ctx.font = "bold 13px sans-serif"; ctx.textAlign = px > this.width - 110 ? "right" : "left";
+      ctx.fillStyle = "crimson";
+      ctx.fillText(this.header.markLabel, px + (ctx.textAlign === "left" ? 14 : -14), py - 8);
+    }
   }
 
   // page coordinates of digit i in panel k (the browser tests point there)
@@ -113,6 +151,7 @@ class Panels {
         ctx.fillRect(px - 1.5, py - 1.5, 3, 3);
       }
       ctx.globalAlpha = 1;
+      if (this.mark(k)) this.drawMark(ctx, k);
       if (this.hover >= 0) {  // the hovered digit, ringed in every panel
         const [px, py] = this.toPx(k, this.hover);
         ctx.strokeStyle = "crimson"; ctx.lineWidth = 2;
