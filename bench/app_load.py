@@ -146,12 +146,14 @@ def digit_png(index: int) -> bytes:
     return buffer.getvalue()
 
 
-async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stats: Stats) -> None:
+async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stats: Stats,
+                  network_log: bool = True) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1400})
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT * 1000)
     frames = FrameLog()
-    await frames.attach(page)
+    if network_log:
+        await frames.attach(page)
     step = "opening the explorer"
     try:
         try:
@@ -252,7 +254,8 @@ async def run(url: str, args: argparse.Namespace, stats: Stats, server: psutil.P
         def done(clicks: int) -> bool:
             return time.perf_counter() - start[0] >= args.duration if args.duration else clicks >= args.clicks
 
-        sessions = asyncio.gather(*(session(k, browser, url, opened, done, stats) for k in range(args.sessions)))
+        sessions = asyncio.gather(*(session(k, browser, url, opened, done, stats, args.network_log)
+                                     for k in range(args.sessions)))
         await opened.wait()
         start[0] = time.perf_counter()
         cpu.mark_start()
@@ -277,6 +280,9 @@ def main() -> None:
                         help="without --duration: clicks in the explorer per session (default: 25)")
     parser.add_argument("--duration", type=float, default=0,
                         help="seconds each session keeps working (rounds of clicks, a page switch and an upload)")
+    parser.add_argument("--no-network-log", dest="network_log", action="store_false",
+                        help="no DevTools network log (no server's-part figure): Chromium then sends Playwright no "
+                             "copy of every websocket frame")
     args = parser.parse_args()
     digit_png(0)  # MNIST loaded before the clock starts
     stats, stop = Stats(), threading.Event()
