@@ -228,6 +228,15 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: temporary folder and lock removed, nothing written
 
 
+def _stop_requested() -> bool:
+    """Polled by `train` after every batch: True after SIGUSR1. After SIGTERM / Ctrl-C it raises KeyboardInterrupt
+    again, since the first one can land in library code that swallows it (a CI run trained all 50 epochs and saved
+    after a SIGTERM that came while Keras built the model)."""
+    if _TERMINATED.is_set():
+        raise KeyboardInterrupt
+    return _STOP.is_set()
+
+
 def _interrupted() -> int:
     print("interrupted: nothing was written, the previous model (if any) is unchanged", file=sys.stderr)
     return 130
@@ -239,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _terminate)
     signal.signal(signal.SIGUSR1, _request_stop)
     args = _parser().parse_args(argv)
-    args.stop_requested = _STOP.is_set
+    args.stop_requested = _stop_requested
     try:
         _check(args)
         _run(args)

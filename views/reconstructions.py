@@ -100,7 +100,7 @@ if raw is not None:
     point = (float(mean[0, 0]), float(mean[0, 1]) if dim >= 2 else 0.0)
     axes = "z₁ across, z₂ up" if dim == 2 else ("z₁" if dim == 1 else f"z₁ and z₂ of {dim}")
     with p1:  # the page's own canvas panel (ui/scatter_panels): Plotly's chart of 2,000 dots cost the browser ~0.8 s
-        scatter_panels([(f"latent means of 2,000 test digits ({axes})", xy[:PLANE_DOTS])], labels[:PLANE_DOTS],
+        scatter_panels([(f"latent means of {PLANE_DOTS:,} test digits ({axes})", xy[:PLANE_DOTS])], labels[:PLANE_DOTS],
                        np.arange(PLANE_DOTS), images[:PLANE_DOTS], key=f"{ref.file_hash}-placed",
                        component_key="placed", mark=point, mark_label="your digit")
     p2.plotly_chart(loss_histogram(nelbo_all, score, "your digit"), width="stretch")

@@ -105,12 +105,6 @@ class Panels {
     return this.xyToPx(k, this.xy[2 * (k * n + i)], this.xy[2 * (k * n + i) + 1]);
   }
 
-  // page coordinates of panel k's mark (the browser tests look there)
-  markPagePoint(k) {
-    const r = this.canvases[k].getBoundingClientRect(), [px, py] = this.xyToPx(k, ...this.mark(k));
-    return [r.left + px, r.top + py];
-  }
-
   drawMark(ctx, k) {
     const [px, py] = this.xyToPx(k, ...this.mark(k));
     ctx.beginPath();
