@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import sys
 from dataclasses import dataclass
@@ -18,9 +17,9 @@ from vae_core.files import sha256_of
 # glibc keeps what TensorFlow and NumPy free in its heaps (one per thread that allocated; Streamlit runs each session
 # on its own thread) rather than returning it to the system. malloc_trim returns it: measured in one process, the
 # 10,000 test digits' per-image losses raised RSS 682 -> 814 MiB and a trim brought it to 753; a call takes 0.1-2.4
-# ms. A one-line call into libc through ctypes: no library wraps it. Absent outside glibc (musl, macOS).
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if sys.platform.startswith("linux") else None
-_MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)
+# ms. A one-line call into libc through ctypes: no library wraps it. Looked up among the symbols the process already
+# has (no `find_library`, which runs ldconfig at import); absent outside glibc (musl, macOS).
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform.startswith("linux") else None
 
 
 def release_freed_memory() -> bool:

@@ -3,7 +3,7 @@
 // Payload from Python (ui/scatter_panels/__init__.py):
 //   [u32 header length][JSON header][xy float32 (panels x n x 2)][labels uint8 (n)][indices uint32 (n)]
 //   [images uint8 (n x 784)]
-// header.marks (optional): one [x, y] or null per panel, a point of the user's (an uploaded digit's latent mean)
+// header.marks: [x, y] for the first panels (none: []), a point of the user's (an uploaded digit's latent mean)
 // drawn as a crimson star and labelled header.markLabel.
 const HEIGHT = 400, PAD = 8, TITLE = 22, PICK_PX = 6, GAP = 10;
 const instances = new WeakMap();
@@ -89,7 +89,7 @@ class Panels {
   }
 
   mark(k) {
-    return (this.header.marks || [])[k] || null;
+    return this.header.marks[k] || null;
   }
 
   // CSS pixels of the point (x, y) in panel k
