@@ -20,6 +20,7 @@ PAGES = [
     st.Page("views/samples.py", title="Random samples", icon=":material/casino:"),
     st.Page("views/compare.py", title="Compare models", icon=":material/compare:"),
     st.Page("views/interpolation.py", title="Interpolation", icon=":material/linear_scale:"),
+    st.Page("views/holes.py", title="Prior holes", icon=":material/blur_on:"),
     st.Page("views/anomalies.py", title="Anomalies", icon=":material/report:"),
     st.Page("views/representations.py", title="Representations", icon=":material/label:"),
     TRAIN,
