@@ -6,7 +6,9 @@ and the new one takes its place. A process killed anywhere in between leaves the
 next holder of the name's lock finishes the job (`recover_leftovers`): a `.new-` folder is put in place, a
 displaced `.old-` folder is restored when nothing replaced it, and dead writers' `.tmp-` folders are removed.
 Writers of a name hold an OS lock (`fcntl.flock` on `.<name>.lock`), which the kernel releases when the
-process dies however it dies. Names starting with "." are never models.
+process dies however it dies; the lock file itself stays (unlinking it would let two writers lock two files).
+Names starting with "." are never models; names starting with "_" (the store's own folders, e.g. `_classifier`)
+or "-" (it would read as a command-line option) are refused.
 """
 
 from __future__ import annotations
@@ -38,9 +40,8 @@ METRICS_FILE = "metrics.json"
 CACHE_DIR = "cache"
 METRICS_HASH_KEY = "model_sha256"  # metrics.json: SHA-256 of the model file it measured
 FAULT_ENV = "VAE_STORE_FAULT"  # tests: the swap step at which this process SIGKILLs itself
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _LEFTOVER = re.compile(r"\.(tmp|new|old)-([A-Za-z0-9_-]{1,64})-(\d+)")
-_LOCK_FILE = re.compile(r"\.([A-Za-z0-9_-]{1,64})\.lock")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,11 +56,14 @@ def _root(root: Path | str | None) -> Path:
 
 
 def validate_name(name: str) -> str:
-    """Return `name` if it is a safe folder name (letters, digits, '-', '_'), else raise UserError."""
+    """Return `name` if it is a model's folder name (letters, digits, '-', '_'; a letter or digit first), else raise
+    UserError."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise UserError(
-            f"Invalid model name {name!r}: use 1-64 letters, digits, '-' or '_' (no paths, dots or spaces)."
-        )
+        first = name[:1] if isinstance(name, str) else ""
+        why = (f"names starting with {first!r} are reserved" if first in ("_", "-") and
+               re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) else "no paths, dots or spaces")
+        raise UserError(f"Invalid model name {name!r}: use 1-64 letters, digits, '-' or '_', starting with a letter "
+                        f"or digit ({why}).")
     return name
 
 
@@ -72,7 +76,7 @@ def list_models(root: Path | None = None) -> list[str]:
     root = _root(root)
     if not root.is_dir():
         return []
-    if any(_LEFTOVER.fullmatch(p.name) or _LOCK_FILE.fullmatch(p.name) for p in root.iterdir()):
+    if any(_LEFTOVER.fullmatch(p.name) for p in root.iterdir()):
         recover_leftovers(root)
     names = [p.name for p in root.iterdir()
              if p.is_dir() and _NAME.fullmatch(p.name) and (p / MODEL_FILE).is_file()]
@@ -115,22 +119,13 @@ def _lock_path(name: str, root: Path | None) -> Path:
 
 def _try_lock(path: Path) -> int | None:
     """An fd holding an exclusive flock on `path`, or None when another open file holds it."""
-    for _ in range(100):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return None
-        try:  # the holder before us unlinks the file as it lets go: lock the file that is there now
-            ours = os.fstat(fd)
-            there = os.stat(path)
-            if (ours.st_dev, ours.st_ino) == (there.st_dev, there.st_ino):
-                return fd
-        except FileNotFoundError:
-            pass
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         os.close(fd)
-    return None
+        return None
+    return fd
 
 
 def _holder(path: Path) -> str:
@@ -185,8 +180,7 @@ def training_lock(name: str, root: Path | None = None, wait: float = 0.5) -> Ite
         yield
     finally:
         _held.pop(key, None)
-        lock.unlink(missing_ok=True)  # while still holding it; a waiter on the old file sees a new inode and retries
-        os.close(fd)
+        os.close(fd)  # releases the flock; the file stays for the next writer
 
 
 # ---- replacing a model -------------------------------------------------------------------------------------------
@@ -217,14 +211,6 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _names_live_pid(lock: Path) -> bool:
-    try:
-        text = lock.read_text().strip()
-    except OSError:
-        return False
-    return text.isdigit() and int(text) != os.getpid() and _pid_alive(int(text))
-
-
 def _recover(name: str, root: Path) -> None:
     """Finish or undo an interrupted replacement of model `name` (the caller holds its lock)."""
     target = root / name
@@ -239,11 +225,7 @@ def _recover(name: str, root: Path) -> None:
         os.rename(news[-1], target)
         fsync_dir(root)
     elif not target.exists() and (olds := _leftovers(root, "old", name)):
-        old = olds[-1]
-        # a writer of the previous layout renamed the old model aside and died before moving its finished
-        # `.tmp-` folder (same pid) into place: that folder is the complete new model
-        finished = root / f".tmp-{name}-{_pid_of(old)}"
-        os.rename(finished if (finished / MODEL_FILE).is_file() else old, target)
+        os.rename(olds[-1], target)  # displaced, and nothing took its place
         fsync_dir(root)
     if target.exists():
         for old in _leftovers(root, "old", name):
@@ -255,21 +237,17 @@ def _recover(name: str, root: Path) -> None:
 
 
 def recover_leftovers(root: Path | None = None) -> None:
-    """Recover or remove the leftovers of interrupted replacements (and the lock files of dead writers) for every
-    name nobody is writing now."""
+    """Recover or remove the leftovers of interrupted replacements for every name nobody is writing now."""
     root = _root(root)
     if not root.is_dir():
         return
-    names = {m[2] for p in root.iterdir() if (m := _LEFTOVER.fullmatch(p.name))}
-    # a lock file alone: the kernel released it if its writer died; tidy it up, but leave the file of a live
-    # process alone (a writer of the previous layout locked by that file alone)
-    names |= {m[1] for p in root.iterdir() if (m := _LOCK_FILE.fullmatch(p.name)) and not _names_live_pid(p)}
+    names = {m[2] for p in root.iterdir() if (m := _LEFTOVER.fullmatch(p.name)) and _NAME.fullmatch(m[2])}
     for name in sorted(names):
         if (_root(root) / f".{name}.lock", threading.get_ident()) in _held:
             _recover(name, root)
             continue
         try:
-            with training_lock(name, root, wait=0):  # recovers on acquiring; removes the lock file on release
+            with training_lock(name, root, wait=0):  # recovers on acquiring
                 pass
         except (TrainingLockedError, OSError):
             continue  # being written now, or a read-only store: leave it
