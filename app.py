@@ -14,7 +14,7 @@ st.set_page_config(page_title="VAE latent explorer", page_icon=str(Path(__file__
 TRAIN = st.Page("views/train.py", title="Train a model", icon=":material/model_training:")
 PAGES = [
     st.Page("views/explorer.py", title="Latent explorer", icon=":material/explore:", default=True),
-    st.Page("views/training.py", title="Training", icon=":material/show_chart:"),
+    st.Page("views/training.py", title="Loss curves", icon=":material/show_chart:"),
     st.Page("views/projections.py", title="Latent projections", icon=":material/scatter_plot:"),
     st.Page("views/reconstructions.py", title="Reconstructions & upload", icon=":material/autorenew:"),
     st.Page("views/samples.py", title="Random samples", icon=":material/casino:"),

@@ -1,4 +1,4 @@
-"""Training: how the model learned, epoch by epoch."""
+"""Loss curves: how the model learned, epoch by epoch."""
 
 import pandas as pd
 import streamlit as st
@@ -8,7 +8,7 @@ from ui.charts import loss_curves
 from ui.current import current_model
 from vae_core.history import kept_epoch, lr_drop_epochs
 
-st.title("Training")
+st.title("Loss curves")
 st.markdown(
     "The loss the VAE minimised, per epoch, on the training digits and on the 10,000 held-out test digits: "
     "**reconstruction** (how well it redraws its input) plus **KL** (how close each code stays to the N(0, I) "
