@@ -30,7 +30,7 @@ def density_chart(grid: dict[str, np.ndarray], dims: tuple[int, int], draws: np.
     axis = grid["axis"]
     names = (f"z{dims[0] + 1}", f"z{dims[1] + 1}")
     fig = go.Figure(go.Heatmap(x=axis, y=axis, z=np.maximum(grid["log_q"], floor), colorscale="Greys",
-                               reversescale=True, colorbar=dict(title="log q(z)", x=1.02),
+                               reversescale=False, colorbar=dict(title="log q(z)", x=1.02),
                                hovertemplate=f"{names[0]} %{{x:.2f}}<br>{names[1]} %{{y:.2f}}<br>"
                                              "log q %{z:.2f}<extra></extra>"))
     # N(0, I)'s density in 2-D at radius r is -log(2π) - r²/2: contours at r = 1, 2, 3
