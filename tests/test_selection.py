@@ -1,0 +1,43 @@
+"""The Gaussian fitted to a selection's posteriors: its moments against a large sample of the mixture."""
+
+import numpy as np
+import pytest
+
+from vae_core import selection
+from vae_core.errors import UserError
+
+
+def test_fit_matches_the_moments_of_a_sample_of_the_mixture():
+    rng = np.random.default_rng(0)
+    mean = np.array([[-2.0, 0.0], [2.0, 1.0], [0.0, 3.0]])
+    log_var = np.log(np.array([[0.5, 0.1], [0.2, 0.3], [1.0, 1.0]]))
+    which = rng.integers(0, 3, 400_000)
+    sample = mean[which] + rng.normal(size=(400_000, 2)) * np.exp(0.5 * log_var[which])
+    m, c = selection.fit(mean, log_var)
+    np.testing.assert_allclose(m, sample.mean(0), atol=0.01)
+    np.testing.assert_allclose(c, np.cov(sample.T), atol=0.02)
+
+
+def test_draws_follow_the_fit_and_the_seed():
+    mean, cov = np.array([1.0, -1.0]), np.array([[0.5, 0.2], [0.2, 0.3]])
+    a = selection.draw(mean, cov, 64, seed=3)
+    assert a.shape == (64, 2) and np.array_equal(a, selection.draw(mean, cov, 64, seed=3))
+    assert not np.array_equal(a, selection.draw(mean, cov, 64, seed=4))
+    many = np.random.default_rng(1).multivariate_normal(mean, cov, 10_000)
+    assert abs(a.mean(0) - many.mean(0)).max() < 0.3
+
+
+def test_one_autoencoder_code_draws_that_code():
+    m, c = selection.fit(np.array([[0.5, 2.0]]), np.full((1, 2), -np.inf))
+    np.testing.assert_allclose(selection.draw(m, c, 3, 0), [[0.5, 2.0]] * 3, atol=1e-6)
+
+
+def test_bad_selections_get_one_sentence():
+    with pytest.raises(UserError):
+        selection.fit(np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(UserError):
+        selection.draw(np.zeros(2), np.eye(2), 10_000, 0)
+
+
+def test_posterior_sigma_is_the_mean_standard_deviation():
+    np.testing.assert_allclose(selection.posterior_sigma(np.log([[0.25, 4.0]])), [1.25])
