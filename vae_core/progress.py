@@ -1,8 +1,10 @@
 """A training's progress as a small JSON file another process can watch (`train --progress-file`; the Train page).
 
 The file is replaced atomically at every change, so a reader sees one whole state or the previous one:
-    {"name", "pid", "state", "message", "settings", "epoch", "epochs", "step", "steps", "history", "started",
-     "updated", "result"}
+    {"name", "pid", "process_started", "state", "message", "settings", "epoch", "epochs", "step", "steps",
+     "history", "started", "updated", "result"}
+pid and process_started (the process's creation time, psutil's clock) tell the run's process from a later one
+that got the same pid.
 state: "loading" (TensorFlow and the data) -> "training" -> "evaluating" (the model is saved) -> one of
 "done", "stopped" (SIGUSR1: the best weights so far were saved), "aborted" (SIGTERM / Ctrl-C: nothing written)
 or "failed" (message: the one-line reason).
@@ -17,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from .errors import UserError
 from .files import read_json, write_json_atomic
 
@@ -30,7 +34,8 @@ class ProgressFile:
     def __init__(self, path: Path, name: str, settings: dict[str, Any], epochs: int):
         self.path = Path(path)
         self.value: dict[str, Any] = {
-            "name": name, "pid": os.getpid(), "state": "loading", "message": "loading TensorFlow and the data",
+            "name": name, "pid": os.getpid(), "process_started": psutil.Process().create_time(),
+            "state": "loading", "message": "loading TensorFlow and the data",
             "settings": settings, "epoch": 0, "epochs": epochs, "step": 0, "steps": 0, "history": {},
             "started": time.time(), "updated": time.time(), "result": None}
         self._written = 0.0
@@ -87,3 +92,25 @@ def read(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError, UserError):
         return None
     return value if isinstance(value, dict) and "state" in value else None
+
+
+START_TOLERANCE = 2.0  # seconds between a process's recorded and actual creation time that still count as equal
+
+
+def run_process(value: dict[str, Any]) -> psutil.Process | None:
+    """The live `python -m vae_core train` process a progress file's state describes, or None.
+
+    None when its pid is gone, or now belongs to another process: one created at another time than the file
+    records, or whose command line is not a `vae_core train`. A file without a recorded creation time gives None.
+    """
+    pid, started = value.get("pid"), value.get("process_started")
+    if not isinstance(pid, int) or isinstance(pid, bool) or not isinstance(started, (int, float)):
+        return None
+    try:
+        process = psutil.Process(pid)
+        if abs(process.create_time() - started) > START_TOLERANCE or process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        words = " ".join(process.cmdline()).split()
+    except (psutil.Error, OSError):
+        return None
+    return process if "vae_core" in words and "train" in words else None
