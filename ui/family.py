@@ -12,6 +12,16 @@ from vae_core.projections import subset_indices
 from . import resources as R
 
 PLANE_POINTS = 2000  # the projections' default point count: shipped models carry these in their folders
+PAGE_MODELS = 12  # models a page computes something for in one visit (each may cost seconds the first time)
+
+
+def page_models() -> tuple[list[str], str | None]:
+    """(the store's first PAGE_MODELS models in list order, 'default' first; a one-line note when there are more)."""
+    names = store.list_models()
+    if len(names) <= PAGE_MODELS:
+        return names, None
+    return names[:PAGE_MODELS], (f"Showing the first {PAGE_MODELS} of {len(names)} models ('default' first, then "
+                                 "by name); pick one in the sidebar to see the others.")
 
 
 def usable(names: list[str]) -> tuple[list[R.ModelRef], list[str]]:
@@ -31,9 +41,9 @@ def usable(names: list[str]) -> tuple[list[R.ModelRef], list[str]]:
 @st.cache_data(show_spinner=False, ttl=30)
 def stored_rate_distortion() -> list[dict]:
     """{name, latent_dim, beta, kl, reconstruction} of every VAE in models/ whose metrics.json measured its current
-    model file, read from disk (no model is loaded): the rate-distortion chart shows the whole store."""
+    model file, read from disk (no model is loaded), among the page_models: the rate-distortion chart's store."""
     out = []
-    for name in store.list_models():
+    for name in page_models()[0]:
         try:
             ref = R.model_ref(name)
             folder = store.model_dir(name)

@@ -3,12 +3,12 @@
 import streamlit as st
 
 from ui import app_data as A
+from ui import family as F
 from ui import resources as R
 from ui.app_charts import accuracy_chart, rate_chart
 from ui.current import current_model
 from vae_core import represent
 from vae_core.errors import UserError
-from vae_core.store import list_models
 
 st.title("Representations")
 st.markdown(
@@ -43,7 +43,8 @@ st.markdown(
     "z (★); stored plainly, each latent number is a 32-bit float (◆, decoded from the mean). PCA codes of 1–64 "
     "floats and lossless PNG files of the digits are the baselines. Lower left is better.")
 reports = []
-for name in list_models():
+names, more = F.page_models()
+for name in names:
     try:
         reports.append(A.compress_report(R.model_ref(name)))
     except UserError as exc:
@@ -53,6 +54,8 @@ st.dataframe([{"model": r["model"], "kind": r["kind"], "latent_dim": r["latent_d
                "KL bits / image": r["kl_bits_per_image"], "MSE at KL rate": r["mse_at_kl_rate"],
                "float32 code bits": r["code_bits_float32"], "MSE (mean decoded)": r["mse_of_mean"],
                "PCA same size: MSE": r["pca_same_size"]["mse"]} for r in reports], hide_index=True, width="stretch")
+if more:
+    st.caption(more)
 if reports:
     st.caption(f"First {reports[0]['test_digits']:,} test digits. PNG: {reports[0]['png_bits_per_image']:.0f} bits "
                f"per digit on average (lossless); raw 8-bit pixels: {reports[0]['raw_bits_per_image']:,} bits. "
