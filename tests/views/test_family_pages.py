@@ -79,3 +79,39 @@ def test_interpolation_from_a_point_on_the_plane(app, tiny):
     assert not app.exception, [e.value for e in app.exception]
     path = _traces(app.get("plotly_chart")[0])["linear path"]
     assert _array(path["x"])[-1] == 1.5 and _array(path["y"])[-1] == -0.5
+
+
+def test_compare_table_shows_each_models_metrics_in_their_columns(store_root, mnist, tmp_path, monkeypatch):
+    # metrics.json written here with a distinct number per figure: every column must show its own file's value
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT
+    from vae_core import store
+    from vae_core.files import sha256_of
+
+    figures = {"tiny": {"negative_elbo": 150.0, "reconstruction_loss": 140.0, "kl_loss": 10.0, "iwae_bound": 148.0,
+                        "knn_accuracy": 0.81, "active_units": 2,
+                        "prior_samples": {"share_confident": 0.6, "digits_covered": 9}},
+               "tinyae": {"negative_elbo": None, "reconstruction_loss": 120.0, "kl_loss": None, "iwae_bound": None,
+                          "knn_accuracy": 0.77, "active_units": 1}}
+    for name, metrics in figures.items():
+        shutil.copytree(store_root / name, tmp_path / name)
+        metrics[store.METRICS_HASH_KEY] = sha256_of(tmp_path / name / store.MODEL_FILE)
+        (tmp_path / name / store.METRICS_FILE).write_text(json.dumps(metrics))
+    monkeypatch.setenv("VAE_MODELS_DIR", str(tmp_path))
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
+    app.run()
+    open_page(app, "compare")
+    app.multiselect[0].set_value(["tiny", "tinyae"])
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[0].value.set_index("model")
+    vae, ae = table.loc["tiny"], table.loc["tinyae"]
+    assert (vae["test −ELBO"], vae["reconstruction"], vae["KL"], vae["IWAE bound"]) == (150.0, 140.0, 10.0, 148.0)
+    assert (vae["kNN accuracy"], vae["active units"], vae["samples read (≥0.9)"], vae["digits in samples"]) == (
+        0.81, 2, 0.6, 9)
+    assert (ae["reconstruction"], ae["kNN accuracy"], ae["active units"]) == (120.0, 0.77, 1)
+    assert np.isnan(float(ae["KL"])) and np.isnan(float(ae["beta"]))  # n/a for an autoencoder
+    assert (vae["latent_dim"], vae["beta"]) == (2, 1.0)
