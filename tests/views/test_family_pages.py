@@ -88,6 +88,7 @@ def test_compare_table_shows_each_models_metrics_in_their_columns(store_root, mn
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import PROJECT
+    from ui import family as F
     from vae_core import store
     from vae_core.files import sha256_of
 
@@ -95,12 +96,14 @@ def test_compare_table_shows_each_models_metrics_in_their_columns(store_root, mn
                         "knn_accuracy": 0.81, "active_units": 2,
                         "prior_samples": {"share_confident": 0.6, "digits_covered": 9}},
                "tinyae": {"negative_elbo": None, "reconstruction_loss": 120.0, "kl_loss": None, "iwae_bound": None,
-                          "knn_accuracy": 0.77, "active_units": 1}}
+                          "knn_accuracy": 0.77, "active_units": 1},
+               "other": {"kl_loss": 7.0, "reconstruction_loss": 145.0}}  # not chosen: a grey point of the chart
     for name, metrics in figures.items():
-        shutil.copytree(store_root / name, tmp_path / name)
+        shutil.copytree(store_root / ("tiny" if name == "other" else name), tmp_path / name)
         metrics[store.METRICS_HASH_KEY] = sha256_of(tmp_path / name / store.MODEL_FILE)
         (tmp_path / name / store.METRICS_FILE).write_text(json.dumps(metrics))
     monkeypatch.setenv("VAE_MODELS_DIR", str(tmp_path))
+    F.stored_rate_distortion.clear()
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
     app.run()
     open_page(app, "compare")
@@ -115,3 +118,8 @@ def test_compare_table_shows_each_models_metrics_in_their_columns(store_root, mn
     assert (ae["reconstruction"], ae["kNN accuracy"], ae["active units"]) == (120.0, 0.77, 1)
     assert np.isnan(float(ae["KL"])) and np.isnan(float(ae["beta"]))  # n/a for an autoencoder
     assert (vae["latent_dim"], vae["beta"]) == (2, 1.0)
+    # the rate-distortion chart: the chosen VAE at its (KL, reconstruction), the store's other VAE in grey
+    traces = json.loads(app.get("plotly_chart")[-1].proto.spec)["data"]
+    points = {t["text"][0].strip(): (t["x"], t["y"]) for t in traces if t.get("mode") == "markers+text"}
+    F.stored_rate_distortion.clear()
+    assert points == {"tiny": ([10.0], [140.0]), "other": ([7.0], [145.0])}
