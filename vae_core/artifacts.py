@@ -1,7 +1,10 @@
 """Save a trained VAE with its config, history and metrics; load it back with clear errors.
 
+`load_model(name)` loads the Keras VAE (for training and the CLI); `load_model(name, lean=True)` loads the same
+model for inference alone in NumPy (vae_core.lean), without importing TensorFlow: the app's server does that.
 `load_file(path)` loads a `.keras` file of this project whatever was imported before (it registers the custom
-classes first); plain `keras.saving.load_model` works too once `vae_core.model` (or this module) is imported.
+classes first); plain `keras.saving.load_model` works too once `vae_core.model` is imported.
+Keras is imported inside the functions that need it, so importing this module loads no TensorFlow.
 """
 
 from __future__ import annotations
@@ -9,16 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import keras
+from typing import TYPE_CHECKING, Any
 
 from . import store
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
 from .errors import ModelLoadError
 from .files import DamagedFileError, read_json, sha256_of
 from .history import check_history
-from .model import VAE
+
+if TYPE_CHECKING:
+    import keras
+
+    from .lean import LeanVAE
+    from .model import VAE
 
 
 @dataclass
@@ -27,7 +33,7 @@ class LoadedModel:
 
     name: str
     folder: Path
-    vae: VAE
+    vae: VAE | None  # None when loaded lean (inference in NumPy: `lean`)
     config: ModelConfig
     train_config: TrainConfig | None
     history: dict[str, list[float]]  # {} when missing or unusable (history_problem says why)
@@ -36,21 +42,38 @@ class LoadedModel:
     extra: dict[str, Any] = field(default_factory=dict)
     history_problem: str | None = None
     metrics_note: str | None = None
+    lean: LeanVAE | None = None
 
     @property
     def encoder(self) -> keras.Model:
-        return self.vae.encoder
+        return self._keras().encoder
 
     @property
-    def decoder(self) -> keras.Model:
-        return self.vae.decoder
+    def decoder(self) -> keras.Model | _DecoderWeights:
+        """The Keras decoder; loaded lean, an object whose `get_weights()` gives the same arrays (export's use)."""
+        return _DecoderWeights(self.lean) if self.lean is not None else self._keras().decoder
 
     @cached_property
     def fast(self):
-        """Graph-compiled encode/decode functions (see generate.FastModel)."""
+        """encode/decode of arrays: the NumPy model when loaded lean, else graph-compiled Keras (generate.FastModel)."""
+        if self.lean is not None:
+            return self.lean
         from .generate import FastModel
 
-        return FastModel(self.vae)
+        return FastModel(self._keras())
+
+    def _keras(self) -> VAE:
+        if self.vae is None:
+            raise TypeError(f"model {self.name!r} was loaded lean (NumPy inference only); load it without lean=True")
+        return self.vae
+
+
+@dataclass(frozen=True)
+class _DecoderWeights:
+    lean: LeanVAE
+
+    def get_weights(self) -> list:
+        return self.lean.decoder_weights()
 
 
 def save_model(folder: Path, vae: VAE, config: ModelConfig, train_config: TrainConfig | None,
@@ -66,8 +89,8 @@ def save_model(folder: Path, vae: VAE, config: ModelConfig, train_config: TrainC
     store.write_json_atomic(folder / store.HISTORY_FILE, history)
 
 
-def load_model(name: str = "default", root: Path | None = None) -> LoadedModel:
-    """Load `models/<name>` in Keras safe mode.
+def load_model(name: str = "default", root: Path | None = None, lean: bool = False) -> LoadedModel:
+    """Load `models/<name>` in Keras safe mode; with `lean`, its weights for NumPy inference (no TensorFlow).
 
     Raises:
         UserError: bad name. ModelNotFoundError: missing. ModelLoadError: corrupt or inconsistent files.
@@ -83,9 +106,20 @@ def load_model(name: str = "default", root: Path | None = None) -> LoadedModel:
         raise ModelLoadError(f"{folder / store.CONFIG_FILE} is missing; retrain the model.") from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ModelLoadError(f"{folder / store.CONFIG_FILE} is invalid ({exc}); retrain the model.") from exc
-    vae = load_file(path)
-    latent = vae.decoder.inputs[0].shape[-1]
-    if latent != config.latent_dim or vae.encoder.outputs[0].shape[-1] != config.latent_dim:
+    if lean:
+        from .lean import LeanVAE
+
+        try:
+            vae, inference = None, LeanVAE(path)
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # h5py and a malformed config raise many types; all mean "cannot use it"
+            raise ModelLoadError(f"Could not load {path}: {exc}. Retrain the model.") from exc
+        latent, code = inference.latent_dim, inference.code_dim
+    else:
+        vae, inference = load_file(path), None
+        latent, code = vae.decoder.inputs[0].shape[-1], vae.encoder.outputs[0].shape[-1]
+    if latent != config.latent_dim or code != config.latent_dim:
         raise ModelLoadError(
             f"{folder}: config.json says latent_dim={config.latent_dim} but the weights have {latent}; "
             "the files do not belong together. Retrain the model."
@@ -95,7 +129,7 @@ def load_model(name: str = "default", root: Path | None = None) -> LoadedModel:
     metrics, metrics_note = store.read_metrics(folder, file_hash)
     extra = {k: v for k, v in saved.items() if k not in ("model", "training")}
     return LoadedModel(name, folder, vae, config, train_config, history, metrics or {}, file_hash, extra,
-                       history_problem, metrics_note)
+                       history_problem, metrics_note, inference)
 
 
 def load_file(path: Path | str) -> VAE:
@@ -104,6 +138,10 @@ def load_file(path: Path | str) -> VAE:
     Raises:
         ModelLoadError: the file is damaged, needs a class outside the project, or holds something else.
     """
+    import keras
+
+    from .model import VAE
+
     path = Path(path)
     try:
         vae = keras.saving.load_model(path, compile=False, safe_mode=True)

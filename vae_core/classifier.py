@@ -2,7 +2,8 @@
 
 It measures, it is not part of the VAE: pages and benchmarks ask it which digit an uploaded input, a reconstruction
 or a prior sample shows (`read_digits`). It lives in the model store as `_classifier/classifier.keras`, a folder
-`store.list_models` does not list (it holds no model.keras), and loads in Keras safe mode (nothing unpickled).
+`store.list_models` does not list (it holds no model.keras). It is trained with Keras and read in NumPy
+(vae_core.lean: no TensorFlow, nothing unpickled), so the app's server reads digits without TensorFlow.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def save_classifier(model, info: dict, root: Path | None = None) -> Path:
 
 
 def load_classifier(path: Path | None = None):
-    """The classifier model, loaded once per file (safe mode)."""
+    """The classifier for inference, loaded once per file: a callable images (N, 28, 28, 1) -> softmax (N, 10)."""
     path = Path(path or classifier_path())
     if not path.is_file():
         raise ModelNotFoundError(f"No digit classifier at {path}; train it with: python -m vae_core classifier")
@@ -90,13 +91,10 @@ def load_classifier(path: Path | None = None):
 
 @functools.lru_cache(maxsize=2)
 def _load(path: str, mtime_ns: int):
-    from .quiet import import_keras_quietly
-
-    import_keras_quietly()
-    import keras
+    from .lean import LeanClassifier
 
     store.check_model_file(Path(path))
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
+    return LeanClassifier(path)
 
 
 def read_digits(images: np.ndarray, path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -105,8 +103,7 @@ def read_digits(images: np.ndarray, path: Path | None = None) -> tuple[np.ndarra
     if len(images) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     model = load_classifier(path)
-    probs = np.concatenate([np.asarray(model(_batch(images[i:i + 1024]), training=False))  # (n, 10)
-                            for i in range(0, len(images), 1024)])
+    probs = np.concatenate([model(_batch(images[i:i + 1024])) for i in range(0, len(images), 1024)])  # (N, 10)
     return probs.argmax(axis=1).astype(np.int64), probs.max(axis=1).astype(np.float32)
 
 

@@ -1,27 +1,31 @@
 """Decode points, grids, samples and interpolations; encode images. Arrays in, arrays out.
 
-`FastModel` wraps the encoder and decoder in `tf.function`s with fixed input signatures: one call costs
-about a millisecond on CPU, where `Model.predict` costs ~75 ms of set-up even for a single point.
+The functions take any model with `latent_dim`, `encode` and `decode`: `FastModel` (Keras, for the CLI) or
+vae_core.lean.LeanVAE (NumPy, for the app's server). `FastModel` wraps the encoder and decoder in `tf.function`s
+with fixed input signatures, where `Model.predict` pays a large set-up cost even for a single point; TensorFlow is
+imported only when one is built.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import tensorflow as tf
-from scipy.stats import norm
+from typing import TYPE_CHECKING
 
-from .model import VAE
+import numpy as np
+
+if TYPE_CHECKING:
+    from .model import VAE
 
 
 class FastModel:
     """Graph-compiled, retrace-free encode/decode of one VAE."""
 
     def __init__(self, vae: VAE, batch: int = 256):
+        import tensorflow as tf
+
         self.latent_dim = int(vae.decoder.inputs[0].shape[-1])
         # Larger calls run in chunks of `batch`: one 10,000-image decode would hold ~1 GB of activations
-        # (10,000 x 28 x 28 x 32 floats per layer) and the allocator keeps that peak for the life of the process.
-        # Measured here (10,000 test digits, RSS after): chunks of 1,024 left the process 213 MB larger after a
-        # decode, chunks of 256 80 MB, at the same speed within noise (bench/RESULTS.md, server memory).
+        # (10,000 x 28 x 28 x 32 floats per layer) and the allocator keeps that peak for the life of the process
+        # (chunk sizes measured in bench/RESULTS.md, server memory).
         self.batch = batch
         decoder, encoder = vae.decoder, vae.encoder
         self._decode = tf.function(
@@ -67,6 +71,8 @@ class FastModel:
 def grid_axis(n: int, span: float, gaussian: bool = False) -> np.ndarray:
     """n values over [-span, span]; or, with `gaussian`, standard-normal quantiles (Kingma & Welling, fig. 4)."""
     if gaussian:
+        from scipy.stats import norm  # scipy.stats takes a while to import; most grids are linear
+
         return norm.ppf(np.linspace(0.05, 0.95, n)).astype(np.float32)
     return np.linspace(-span, span, n, dtype=np.float32)
 
