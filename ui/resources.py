@@ -1,50 +1,18 @@
-"""The one place that caches: models once per process, arrays per model file hash (in memory and on disk)."""
+"""The one place that caches: models once per process, arrays per model file hash (in memory and on disk).
+
+Models are loaded lean (vae_core.lean: NumPy over the saved weights), so the server never imports TensorFlow;
+training and the CLI commands that compute new results run in processes of their own.
+"""
 
 from __future__ import annotations
 
-import ctypes
-import gc
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
-from streamlit.runtime.scriptrunner import script_runner
 
 from vae_core import store
 from vae_core.files import sha256_of
-
-# glibc keeps what TensorFlow and NumPy free in its heaps (one per thread that allocated; Streamlit runs each session
-# on its own thread) rather than returning it to the system. malloc_trim returns it: measured in one process, the
-# 10,000 test digits' per-image losses raised RSS 682 -> 814 MiB and a trim brought it to 753; a call takes 0.1-2.4
-# ms. A one-line call into libc through ctypes: no library wraps it. Looked up among the symbols the process already
-# has (no `find_library`, which runs ldconfig at import); absent outside glibc (musl, macOS).
-_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform.startswith("linux") else None
-
-
-def release_freed_memory() -> bool:
-    """Return the C heap's free memory to the system (glibc's malloc_trim); False where there is none to call."""
-    if _MALLOC_TRIM is None:
-        return False
-    _MALLOC_TRIM(0)
-    return True
-
-
-def _clean_without_keras() -> None:
-    """Streamlit's after-run cleanup without `keras.backend.clear_session()`: matplotlib's figures, and the heap's
-    freed memory returned to the system."""
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        plt.close("all")
-    release_freed_memory()
-
-
-# Streamlit 1.67 calls keras.backend.clear_session() after every run of every page (script_runner.
-# _clean_problem_modules), for apps that build a new Keras model on each run. This app builds none in the server
-# (models are loaded once and cached here; training runs in a process of its own), and each call resets Keras's
-# global state and runs a full garbage collection: ~9 % of the server's CPU under sixteen sessions, measured with
-# py-spy (bench/RESULTS.md). tests/views/test_resources.py fails if Streamlit moves the function.
-script_runner._clean_problem_modules = _clean_without_keras
 
 
 @dataclass(frozen=True)
@@ -61,26 +29,13 @@ def model_ref(name: str) -> ModelRef:
     return ModelRef(name, sha256_of(folder / store.MODEL_FILE))
 
 
-@st.cache_resource(show_spinner="Loading TensorFlow and the model…", max_entries=8)
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _loaded(name: str, file_hash: str):
-    """The model, loaded once per file; the least recently used of more than eight is dropped (3-18 MB each)."""
-    from vae_core.quiet import import_keras_quietly
-
-    import_keras_quietly()
+    """The model for inference, loaded once per file; the least recently used of more than eight is dropped."""
     from vae_core.artifacts import load_model
 
-    loaded = load_model(name)
-    loaded.fast  # noqa: B018 - build the graph functions once, here, not on the first click
+    loaded = load_model(name, lean=True)
     LOAD_COUNTS[name] = LOAD_COUNTS.get(name, 0) + 1
-    # Take what is loaded now (TensorFlow, Keras, the model) out of the garbage collector's full walks: with
-    # TensorFlow loaded a generation-2 collection walks ~500,000 objects (~220 ms here, holding the GIL), and
-    # building a Plotly figure allocates enough to set one off on almost every click while the browser waits for
-    # the decoded image (measured; bench/RESULTS.md). gc.freeze() moves the objects alive now into a permanent
-    # generation, so later full collections walk only newer objects (~1 ms). Unfrozen first: a model this cache
-    # evicted (least recently used, past eight) is frozen garbage until a collection walks it again.
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
     return loaded
 
 
@@ -158,7 +113,7 @@ def test_losses(name: str, file_hash: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def decode(ref: ModelRef, z) -> np.ndarray:
-    """Decode latent points (N, latent_dim) -> (N, 28, 28): one graph call, ~1 ms for a point."""
+    """Decode latent points (N, latent_dim) -> (N, 28, 28)."""
     return loaded(ref).fast.decode(np.asarray(z, np.float32))
 
 
