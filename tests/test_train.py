@@ -83,7 +83,7 @@ def test_interrupted_training_leaves_previous_model_intact(mnist, tmp_path):
         train_and_save("m", ModelConfig(seed=9), recipe, mnist.x_train, mnist.x_test, root=tmp_path,
                        on_batch=interrupt, show_progress=False)
     assert {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temp folder, no lock left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.lock", "m"]  # no temp folder; the lock file stays (unlocked)
 
 
 def test_second_writer_of_the_same_name_is_refused(tmp_path):
@@ -119,7 +119,7 @@ def test_killed_training_process_leaves_no_visible_model(mnist, tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == -9
     assert store.list_models(tmp_path) == []
-    store.clean_stale_temp(tmp_path)
+    store.recover_leftovers(tmp_path)
     assert not list(tmp_path.glob(".tmp-*"))
     # the stale lock does not block the next run
     with store.training_lock("k", tmp_path):

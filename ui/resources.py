@@ -6,6 +6,8 @@ training and the CLI commands that compute new results run in processes of their
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +36,8 @@ def _loaded(name: str, file_hash: str):
     """The model for inference, loaded once per file; the least recently used of more than eight is dropped."""
     from vae_core.artifacts import load_model
 
-    loaded = load_model(name, lean=True)
+    # VAE_SERVER_KERAS=1 serves with Keras instead, as the server did before the lean path: bench/'s baseline only
+    loaded = load_model(name, lean=os.environ.get("VAE_SERVER_KERAS") != "1")
     LOAD_COUNTS[name] = LOAD_COUNTS.get(name, 0) + 1
     return loaded
 
@@ -44,6 +47,12 @@ LOAD_COUNTS: dict[str, int] = {}  # how many times each model was loaded in this
 
 def loaded(ref: ModelRef):
     return _loaded(ref.name, ref.file_hash)
+
+
+def metrics(ref: ModelRef) -> dict:
+    """The model's metrics.json as it is on disk now ({} when none measured this model file): `evaluate` and `prior`
+    rewrite it without changing the model file, so the loaded model's copy may be older."""
+    return store.read_metrics(store.model_dir(ref.name), ref.file_hash)[0] or {}
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")
@@ -95,7 +104,17 @@ def projection(name: str, file_hash: str, method: str, n: int) -> tuple[np.ndarr
     """(indices, coordinates (n, 2)) of the test digits' latent means; disk-cached by vae_core.embed."""
     from vae_core.embed import projection as compute
 
+    if method == "umap":
+        _import_umap_without_tensorflow()
     return compute(_loaded(name, file_hash), latent_stats(name, file_hash)[:, 0], method, n)
+
+
+def _import_umap_without_tensorflow() -> None:
+    """umap's package imports its ParametricUMAP, and with it TensorFlow, whenever TensorFlow is installed; the
+    server uses plain UMAP only, so that submodule is marked absent before umap's first import (umap then skips it)."""
+    if "umap" not in sys.modules:
+        sys.modules.setdefault("umap.parametric_umap", None)
+        import umap  # noqa: F401
 
 
 def projection_on_disk(ref: ModelRef, method: str, n: int) -> bool:

@@ -253,8 +253,6 @@ def recover_leftovers(root: Path | None = None) -> None:
             continue  # being written now, or a read-only store: leave it
 
 
-clean_stale_temp = recover_leftovers
-
 
 @contextmanager
 def staged_model_dir(name: str, root: Path | None = None) -> Iterator[Path]:

@@ -163,7 +163,7 @@ def train_and_save(name: str, config: ModelConfig, train: TrainConfig, x_train: 
     """
     store.validate_name(name)
     with store.training_lock(name, root):
-        store.clean_stale_temp(root)
+        store.recover_leftovers(root)
         vae, history, summary = fit(config, train, x_train, x_val, **kwargs)
         summary["data_source"] = data_source
         with store.staged_model_dir(name, root) as tmp:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import app_data as A
+from ui import family as F
 from ui import resources as R
 from ui.app_charts import roc_chart, score_histograms
 from ui.current import current_model
@@ -10,7 +11,6 @@ from ui.widgets import digit, gallery
 from vae_core import anomaly
 from vae_core.errors import BadImageError, DataNotFoundError, UserError
 from vae_core.preprocess import MAX_BYTES, load_digit
-from vae_core.store import list_models
 
 st.title("Anomalies")
 st.markdown(
@@ -96,7 +96,10 @@ with t2:
 st.subheader("Every model")
 if st.toggle("Compare the AUCs of all models (scores each model once, then cached)", key="anomaly_all"):
     rows = []
-    for name in list_models():
+    names, note = F.page_models()
+    if note:
+        st.caption(note)
+    for name in names:
         try:
             other = R.model_ref(name)
             found = {s: A.anomaly_scores(other.name, other.file_hash, s, n, k) for s in sets}

@@ -69,7 +69,7 @@ st.plotly_chart(loss_overlay(histories, curve, "", log_y=curve == "val_kl_loss")
 
 st.subheader("Figures")
 rows = [comparison_row(ref.name, to_dict(R.loaded(ref).config), R.loaded(ref).extra.get("run") or {},
-                       R.loaded(ref).metrics) for ref in refs]
+                       R.metrics(ref)) for ref in refs]
 st.dataframe(rows, hide_index=True, width="stretch", column_config={
     "kNN accuracy": st.column_config.NumberColumn(format="percent"),
     "samples read (≥0.9)": st.column_config.NumberColumn(

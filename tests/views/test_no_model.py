@@ -13,7 +13,8 @@ from ui import training_job as jobs
 
 @pytest.fixture()
 def empty_store(job_store, monkeypatch):
-    monkeypatch.setattr(jobs, "QUICK", dataclasses.replace(jobs.QUICK, epochs=1, train_limit=256, test_limit=128))
+    monkeypatch.setattr(jobs, "QUICK", dataclasses.replace(
+        jobs.QUICK, train=dataclasses.replace(jobs.QUICK.train, epochs=1, train_limit=256, test_limit=128)))
     return job_store
 
 
@@ -29,7 +30,7 @@ def test_no_model_page_starts_a_quick_model_on_the_train_page(empty_store):
     assert not at.exception, at.exception
     assert at.title[0].value == "Train a model"  # switched to the Train page, which watches the run
     job = jobs.current()
-    assert job is not None and job.settings.name == "quick" and job.settings.epochs == 1
+    assert job is not None and job.settings.name == "quick" and job.settings.train.epochs == 1
 
     deadline = time.time() + 300
     while jobs.status(job).running and time.time() < deadline:
