@@ -61,7 +61,7 @@ def test_wrong_latent_size_and_bad_image(store_root, tmp_path):
 
 
 def test_help_for_every_command():
-    for command in ("train", "evaluate", "reconstruct", "decode", "sample", "grid", "data"):
+    for command in ("train", "evaluate", "reconstruct", "decode", "sample", "grid", "data", "prior"):
         result = cli(command, "--help")
         assert result.returncode == 0 and "usage:" in result.stdout
 
@@ -250,6 +250,9 @@ def test_evaluate_writes_metrics(store_root, tmp_path):
     assert metrics["negative_elbo"] == pytest.approx(metrics["reconstruction_loss"] + metrics["kl_loss"])
     assert 0.0 <= metrics["knn_accuracy"] <= 1.0
     assert json.loads((tmp_path / "tiny" / "metrics.json").read_text()) == metrics
+    assert metrics["priors"]["learned"] is None  # none fitted: only N(0, I) is measured
+    standard = metrics["priors"]["standard"]
+    assert standard["n"] == 10_000 and 0 <= standard["confident_share"] <= 1 and standard["fid"] > 0
 
 
 def test_train_cli_tiny(tmp_path):
@@ -298,7 +301,7 @@ def test_sigterm_during_training_leaves_nothing(tmp_path, delay):
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130 and "interrupted" in err, err[-2000:]
-    assert list(tmp_path.iterdir()) == []  # no model, no temporary folder, no lock
+    assert [p.name for p in tmp_path.iterdir()] == [".t.lock"]  # no model, no temporary folder; the lock file stays
 
 
 @pytest.mark.parametrize("library", ["turns it into a TypeError", "swallows it"])
@@ -328,3 +331,86 @@ def test_sigterm_that_a_library_mishandles_is_still_an_interruption(tmp_path, li
     assert result.returncode == 130, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "saved" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("interrupted")
+
+
+def test_file_errors_are_one_line(store_root, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    cases = [
+        (["decode", "--z", "0,0", "--out", blocker / "x.png", "--model", "tiny"], store_root, "is a file"),
+        (["sample", "--out", tmp_path, "--model", "tiny"], store_root, "must name a .png"),
+        (["train", "--name", "p", "--progress-file", blocker / "p.json"], tmp_path / "models", "--progress-file"),
+        (["train", "--name", "p", "--epochs", "1"], blocker / "models", "Not a directory"),  # no usable models/
+        (["train", "--name", "-x"], tmp_path / "models", "reads as an option"),
+        (["train", "--name", "_classifier"], tmp_path / "models", "reserved"),
+    ]
+    for argv, root, expected in cases:
+        assert expected in _one_line_error(cli(*argv, env_root=root)), argv
+    assert not (tmp_path / "models").exists()  # nothing was written
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_read_only_folders_are_one_line(store_root, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    assert "permission denied" in _one_line_error(cli("decode", "--z", "0,0", "--out", locked / "x.png",
+                                                      "--model", "tiny", env_root=store_root))
+    assert "ermission denied" in _one_line_error(cli("train", "--name", "p", env_root=locked / "models"))
+
+
+def _tiny_copy(store_root, tmp_path):
+    import shutil
+
+    shutil.copytree(store_root / "tiny", tmp_path / "tiny")
+    return tmp_path / "tiny"
+
+
+def test_sample_uses_the_learned_prior_when_one_is_stored(store_root, tiny, tmp_path):
+    from vae_core import prior
+    from vae_core.generate import sample_prior
+    from vae_core.images import tile, to_uint8
+
+    folder = _tiny_copy(store_root, tmp_path)
+    far = prior.MixturePrior(np.ones(1), np.array([[4.0, -4.0]]), 1e-4 * np.eye(2)[None], "gmm")  # far from N(0, I)
+    prior.save_prior(folder, tiny.file_hash, far)
+
+    def run(*extra):
+        out = cli("sample", "--n", "4", "--seed", "5", "--out", tmp_path / "s.png", "--model", "tiny", *extra,
+                  env_root=tmp_path, check=True)
+        return json.loads(out.stdout), np.asarray(Image.open(tmp_path / "s.png"))
+
+    said, image = run()
+    assert (said["prior"], said["prior_method"]) == ("learned", "gmm")
+    expected = tiny.fast.decode(np.full((4, 2), [4.0, -4.0], np.float32))  # the mixture's one tight component
+    np.testing.assert_allclose(image.astype(float), to_uint8(tile(expected, 10)).astype(float), atol=2)
+    said, image = run("--prior", "standard")
+    assert said["prior"] == "standard"
+    np.testing.assert_array_equal(image, to_uint8(tile(sample_prior(tiny.fast, 4, 5)[1], 10)))
+
+    prior.save_prior(folder, "0" * 64, far)  # the prior of another (earlier or later) model file
+    said, image = run()
+    assert said["prior"] == "standard"
+    np.testing.assert_array_equal(image, to_uint8(tile(sample_prior(tiny.fast, 4, 5)[1], 10)))
+    line = _one_line_error(cli("sample", "--prior", "learned", "--out", tmp_path / "t.png", "--model", "tiny",
+                               env_root=tmp_path))
+    assert "no learned prior" in line and "python -m vae_core prior --model tiny" in line
+    assert not (tmp_path / "t.png").exists()
+
+
+def test_prior_command_fits_stores_and_measures(store_root, tiny, tmp_path):
+    from vae_core import prior
+
+    folder = _tiny_copy(store_root, tmp_path)
+    (folder / "metrics.json").write_text(json.dumps({"model": "tiny", "model_sha256": tiny.file_hash}))
+    out = cli("prior", "--model", "tiny", "--n", "200", env_root=tmp_path, check=True)
+    report = json.loads(out.stdout)
+    assert report["method"] == "gmm" and report["components"] in prior.GMM_SIZES
+    assert report["file"].endswith(f"prior-{tiny.file_hash[:16]}.npz")
+    stored = prior.load_prior(folder, tiny.file_hash, 2)
+    assert stored is not None and len(stored.weights) == report["components"]
+    for which in ("standard", "learned"):
+        figures = report["priors"][which]
+        assert figures["n"] == 200 and 0 <= figures["confident_share"] <= 1 and figures["fid"] > 0
+        assert sum(figures["class_shares"]) == pytest.approx(1, abs=1e-3) or figures["confident_share"] == 0
+    assert report["priors"]["learned"]["method"] == "gmm"
+    assert json.loads((folder / "metrics.json").read_text())["priors"] == report["priors"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 import signal
 import sys
 import threading
@@ -25,12 +26,15 @@ MAX_IWAE_K = 1_000  # evaluate --k: memory grows with k (200 test digits x k dec
 MAX_IMAGES = 1_000  # reconstruct: files per call
 MAX_SEED = 2**32 - 1  # NumPy's and Keras's seeds
 MAX_LATENT = 64  # decode --z: ModelConfig allows at most 64 dimensions
+PRIOR_METHODS = ("gmm", "posteriors")  # vae_core.prior.METHODS, written here so --help needs no import
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line on stderr (exit status 2), like the CLI's other user errors."""
 
     def error(self, message: str) -> typing.NoReturn:
+        if message.endswith("expected one argument"):  # `--name -x`: a value that begins with '-' reads as an option
+            message += " (a value beginning with '-' reads as an option; model names begin with a letter or digit)"
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
@@ -121,12 +125,27 @@ def _parser() -> argparse.ArgumentParser:
     de.add_argument("--out", type=Path, required=True, help=PNG_HELP)
     de.add_argument("--model", default="default", help=MODEL_HELP)
 
-    sa = sub.add_parser("sample", help="decode N draws from the prior N(0, I) into one PNG")
+    sa = sub.add_parser("sample", help="decode N draws from the model's learned prior (when `prior` has fitted one) or "
+                                       "from N(0, I) into one PNG")
     sa.add_argument("--n", type=_bounded(int, 1, MAX_SAMPLES), default=20,
                     help=f"how many digits, 1 to {MAX_SAMPLES} (default: 20)")
     sa.add_argument("--seed", type=_bounded(int, 0, MAX_SEED), default=0, help=SEED_HELP)
+    sa.add_argument("--prior", choices=("auto", "learned", "standard"), default="auto",
+                    help="learned: the mixture fitted by `prior`; standard: N(0, I); auto (default): learned when "
+                         "one is stored for this model file, else standard")
     sa.add_argument("--out", type=Path, required=True, help=PNG_HELP)
     sa.add_argument("--model", default="default", help=MODEL_HELP)
+
+    pr = sub.add_parser("prior", help="fit a learned prior (a Gaussian mixture on the training digits' codes) and "
+                                      "store it beside the model; measures it and N(0, I) into metrics.json; prints "
+                                      "JSON")
+    pr.add_argument("--model", default="default", help=MODEL_HELP)
+    pr.add_argument("--method", choices=PRIOR_METHODS, default=PRIOR_METHODS[0],
+                    help="gmm (default): full-covariance mixture on the latent means, size chosen by held-out "
+                         "likelihood; posteriors: equal mixture of 1,000 training digits' posteriors")
+    pr.add_argument("--n", type=_bounded(int, 100, MAX_SAMPLES), default=MAX_SAMPLES,
+                    help=f"samples per prior for the measurement, 100 to {MAX_SAMPLES:,} (default: {MAX_SAMPLES:,})")
+    pr.add_argument("--seed", type=_bounded(int, 0, MAX_SEED), default=0, help=SEED_HELP)
 
     gr = sub.add_parser("grid", help="decode an N x N latent grid (one batched call) into one PNG")
     gr.add_argument("--n", type=_bounded(int, 2, MAX_GRID), default=15,
@@ -199,8 +218,28 @@ def _check(args: argparse.Namespace) -> None:
         for path in args.images:
             if not path.is_file():
                 raise UserError(f"{path}: no such file")
-    if args.command in ("decode", "sample", "grid") and args.out.suffix.lower() != ".png":
-        raise UserError(f"--out must name a .png file, got {args.out}")
+    if args.command in ("decode", "sample", "grid"):
+        if args.out.suffix.lower() != ".png":
+            raise UserError(f"--out must name a .png file, got {args.out}")
+        _check_writable(args.out, "--out")
+    if args.command == "reconstruct":
+        _check_writable(args.out / "x.png", "--out")
+    if getattr(args, "progress_file", None) is not None:
+        _check_writable(args.progress_file, "--progress-file")
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """Refuse a file that cannot be written before any work starts: a folder on the way that is a file, or a folder
+    without write permission (a missing folder is created when the file is written)."""
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if path.is_dir():
+        raise UserError(f"{option} {path} is a folder; name a file")
+    if not parent.is_dir():
+        raise UserError(f"{option} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"{option} {path}: cannot write in {parent} (permission denied)")
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -255,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file the user named or the model store cannot be written: say which, in one line
+        if _TERMINATED.is_set():
+            return _interrupted()
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception:
         # The KeyboardInterrupt can land inside library code that turns it into another error (Keras's symbolic
         # call of a layer reraises it as a TypeError); the request to stop, not that error, is what happened.

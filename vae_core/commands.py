@@ -64,9 +64,49 @@ def evaluate(args: argparse.Namespace, mnist: data.Mnist | None = None) -> None:
     # the prior-sample figure needs the shipped digit classifier (python -m vae_core classifier); without it, skip
     reader = read_digits if classifier_path().is_file() else None
     metrics = evaluate_model(loaded, mnist, k=args.k, seed=args.seed, read_digits=reader)
+    if reader is not None:
+        metrics["priors"] = _measure_priors(loaded, mnist, seed=args.seed)
     metrics[store.METRICS_HASH_KEY] = loaded.file_hash  # readers ignore figures of another model file
     store.write_json_atomic(loaded.folder / store.METRICS_FILE, metrics)
     _emit(metrics)
+
+
+def _measure_priors(loaded, mnist: data.Mnist, n: int = 10_000, seed: int = 0) -> dict:
+    """{"standard": ..., "learned": ... or None} of vae_core.prior.compare_priors, with the MNIST FID against the
+    test digits; the learned prior is the one stored for this model file, if any."""
+    from .classifier import load_classifier, read_digits
+    from .fid import gaussian_stats, penultimate_features
+    from .prior import compare_priors, load_prior
+
+    classifier = load_classifier()
+
+    def features(images):
+        return penultimate_features(classifier, images)
+
+    learned = load_prior(loaded.folder, loaded.file_hash, loaded.config.latent_dim)
+    return compare_priors(loaded.fast.decode, learned, loaded.config.latent_dim, read_digits, features,
+                          gaussian_stats(features(mnist.x_test)), n=n, seed=seed)
+
+
+def prior(args: argparse.Namespace) -> None:
+    from . import embed
+    from .classifier import classifier_path
+    from .prior import fit_prior, save_prior
+
+    loaded = load_model(args.model)
+    mnist = data.load_mnist()
+    stats = embed.latent_stats(loaded, mnist.x_train, "train")  # (60000, 2, latent_dim): z_mean, z_log_var
+    print(f"fitting the {args.method} prior to {len(stats):,} training codes…", file=sys.stderr, flush=True)
+    fitted = fit_prior(stats[:, 0], stats[:, 1], args.method, args.seed)
+    path = save_prior(loaded.folder, loaded.file_hash, fitted)
+    report = {"model": loaded.name, "method": fitted.method, "file": str(path), **fitted.info}
+    if classifier_path().is_file():
+        print("measuring samples of both priors…", file=sys.stderr, flush=True)
+        report["priors"] = _measure_priors(loaded, mnist, n=args.n, seed=args.seed)
+        metrics, _ = store.read_metrics(loaded.folder, loaded.file_hash)
+        if metrics is not None:  # figures of another model file stay untouched (and ignored by readers)
+            store.write_json_atomic(loaded.folder / store.METRICS_FILE, {**metrics, "priors": report["priors"]})
+    _emit(report)
 
 
 def reconstruct(args: argparse.Namespace) -> None:
@@ -93,12 +133,20 @@ def decode(args: argparse.Namespace) -> None:
 
 
 def sample(args: argparse.Namespace) -> None:
-    from .generate import sample_prior
+    from .prior import draw, load_prior
 
     loaded = load_model(args.model)
-    z, imgs = sample_prior(loaded.fast, args.n, args.seed)
-    images.save_png(args.out, images.tile(imgs, columns=min(10, args.n)))
-    _emit({"n": args.n, "seed": args.seed, "out": str(args.out)})
+    learned = load_prior(loaded.folder, loaded.file_hash, loaded.config.latent_dim)
+    which = getattr(args, "prior", "auto")
+    if which == "learned" and learned is None:
+        raise_user(f"model {args.model!r} has no learned prior for its current model file; fit one with: "
+                   f"python -m vae_core prior --model {args.model}")
+    if which == "auto":
+        which = "learned" if learned is not None else "standard"
+    z = draw(which, learned, loaded.config.latent_dim, args.n, args.seed)  # (n, latent_dim)
+    images.save_png(args.out, images.tile(loaded.fast.decode(z), columns=min(10, args.n)))
+    _emit({"n": args.n, "seed": args.seed, "out": str(args.out), "prior": which,
+           "prior_method": learned.method if which == "learned" else "standard normal"})
 
 
 def grid(args: argparse.Namespace) -> None:
