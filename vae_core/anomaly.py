@@ -77,7 +77,9 @@ def score_set(loaded: LoadedModel, name: str, images: np.ndarray, k: int = 10, s
     """`score_images` of one named set, cached on disk per model file, set, size, k and seed."""
     key = {"set": name, "n": len(images), "k": k, "seed": seed, "scores": list(score_names(loaded))}
     path = result_cache.model_file(loaded, "anomaly", key, ".npz")
-    return result_cache.cached_arrays(path, lambda: score_images(loaded, images, k, seed))
+    shapes = {score: (len(images),) for score in score_names(loaded)}
+    return result_cache.cached_arrays(path, lambda: score_images(loaded, images, k, seed), shapes,
+                                      np.float64)
 
 
 def is_cached(loaded: LoadedModel, name: str, n: int, k: int = 10, seed: int = 0) -> bool:

@@ -83,6 +83,27 @@ def pca_rates(x_train: np.ndarray, x_test: np.ndarray, dims: tuple[int, ...], se
     return out
 
 
+RATE_NUMBERS = ("latent_dim", "beta", "code_bits_float32", "mse_of_mean", "reconstruction_nats", "test_digits")
+RATE_OPTIONAL = ("kl_bits_per_image", "mse_at_kl_rate")  # None for an autoencoder
+
+
+def rate_valid(rate) -> bool:
+    """Whether a cached record has `model_rate`'s keys with numbers (or None where an autoencoder has none)."""
+    return (isinstance(rate, dict) and isinstance(rate.get("kind"), str)
+            and all(result_cache.is_number(rate.get(k)) for k in RATE_NUMBERS)
+            and all(result_cache.is_number(rate.get(k), allow_none=True) for k in RATE_OPTIONAL))
+
+
+def baselines_valid(base, dims: tuple[int, ...]) -> bool:
+    """Whether a cached record holds a PCA row of numbers for each of `dims` and the PNG and raw sizes."""
+    rows = base.get("pca") if isinstance(base, dict) else None
+    return (isinstance(rows, list) and all(isinstance(r, dict) for r in rows)
+            and sorted(r.get("dims") for r in rows) == sorted(dims)
+            and all(result_cache.is_number(r.get(k)) for r in rows for k in ("bits", "mse"))
+            and result_cache.is_number(base.get("png_bits_per_image"))
+            and result_cache.is_number(base.get("raw_bits_per_image")))
+
+
 def png_bits(x: np.ndarray) -> float:
     """Mean size in bits of each digit as an 8-bit greyscale PNG (lossless for MNIST's 8-bit pixels)."""
     return float(np.mean([len(png_bytes(image)) * 8 for image in np.asarray(x).reshape(-1, 28, 28)]))
@@ -99,7 +120,7 @@ def baselines(mnist, dims: tuple[int, ...], config: CompressConfig = CompressCon
         "pca": pca_rates(mnist.x_train[:n_train], x_test, dims, config.seed),
         "png_bits_per_image": png_bits(x_test),
         "raw_bits_per_image": RAW_BITS,
-    })
+    }, lambda base: baselines_valid(base, dims))
 
 
 def report(loaded: LoadedModel, mnist, config: CompressConfig = CompressConfig()) -> dict:
@@ -107,7 +128,7 @@ def report(loaded: LoadedModel, mnist, config: CompressConfig = CompressConfig()
     x_test = mnist.x_test[:config.test_digits]
     key = {**asdict(config), "n": len(x_test)}
     path = result_cache.model_file(loaded, "compress", key, ".json")
-    rate = result_cache.cached_json(path, lambda: model_rate(loaded, x_test, config.seed))
+    rate = result_cache.cached_json(path, lambda: model_rate(loaded, x_test, config.seed), rate_valid)
     base = baselines(mnist, (loaded.config.latent_dim,), config)
     same = next(p for p in base["pca"] if p["dims"] == loaded.config.latent_dim)
-    return {**rate, "pca_same_size": same, **base}
+    return {**rate, "model": loaded.name, "pca_same_size": same, **base}  # the name now, not the cached one

@@ -102,6 +102,13 @@ def pca_features(x_train: np.ndarray, x_test: np.ndarray, dims: int, seed: int =
     return pca.transform(flat_train), pca.transform(flat_test)
 
 
+def curves_valid(curves, config: RepresentConfig) -> bool:
+    """Whether a cached record is {classifier: [an accuracy in [0, 1] per label budget]} for this config."""
+    return (isinstance(curves, dict) and set(curves) == set(CLASSIFIERS)
+            and all(isinstance(v, list) and len(v) == len(config.budgets)
+                    and all(result_cache.is_number(a) and 0 <= a <= 1 for a in v) for v in curves.values()))
+
+
 def _key(config: RepresentConfig, **extra) -> dict:
     return {**asdict(config), "budgets": [b or 0 for b in config.budgets], **extra}
 
@@ -123,7 +130,8 @@ def baseline_curves(features: str, mnist, dims: int, config: RepresentConfig = R
             train, test = pca_features(x_train, x_test, dims, config.seed)
         return budget_curves(train, y_train, test, y_test, config)
 
-    return result_cache.cached_json(_baseline_file(features, dims, *_sizes(mnist, config), config), compute)
+    return result_cache.cached_json(_baseline_file(features, dims, *_sizes(mnist, config), config), compute,
+                                    lambda curves: curves_valid(curves, config))
 
 
 def baselines_cached(mnist, dims: int, config: RepresentConfig = RepresentConfig()) -> bool:
@@ -141,7 +149,8 @@ def latent_curves(loaded: LoadedModel, mnist, config: RepresentConfig = Represen
         return budget_curves(train, y_train, test, y_test, config)
 
     key = _key(config, n=list(_sizes(mnist, config)))
-    return result_cache.cached_json(result_cache.model_file(loaded, "represent", key, ".json"), compute)
+    return result_cache.cached_json(result_cache.model_file(loaded, "represent", key, ".json"), compute,
+                                    lambda curves: curves_valid(curves, config))
 
 
 def report(loaded: LoadedModel, mnist, config: RepresentConfig = RepresentConfig(), progress=None,

@@ -30,7 +30,7 @@ def damaged_root(store_root, tmp_path):
 
 
 def test_a_zero_byte_latent_cache_is_recomputed_on_the_default_page(models_env, tiny, monkeypatch):
-    path = embed._cache_path(tiny, "latent", {"split": "test", "n": 10000})
+    path = embed.latent_cache_file(tiny, "test", 10000)
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(b"")
     st.cache_data.clear()  # the arrays must come from the disk cache, not from an earlier test's memory

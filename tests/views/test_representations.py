@@ -41,3 +41,21 @@ def test_baselines_toggle_adds_pixels_and_pca(small, app):
     assert not app.exception
     features = set(app.dataframe[0].value["features"])
     assert features == {"latent means (2-d)", "raw pixels (784-d)", "PCA of pixels (2-d)"}
+
+
+@pytest.mark.parametrize("text", ["null", '{"logistic": [0.5], "knn": null}', '{"logistic": [NaN, 0.1, 0.2]}'])
+def test_a_null_or_damaged_result_cache_is_recomputed(small, app, tiny, text):
+    import streamlit as st
+
+    open_page(app, "representations")
+    shown = app.dataframe[0].value.copy()
+    damaged = sorted((tiny.folder / "cache").glob("represent-*.json")) + sorted(
+        (tiny.folder / "cache").glob("compress-*.json"))
+    assert damaged
+    for path in damaged:
+        path.write_text(text)
+    st.cache_data.clear()  # the records must come from disk again
+    app.run()
+    assert not app.exception and not app.error, [e.value for e in app.exception]
+    assert app.dataframe[0].value.equals(shown)  # recomputed: the same figures
+    assert all(path.read_text().startswith("{") for path in damaged)  # and repaired
