@@ -10,7 +10,8 @@ nearest digits, is on screen), a switch to another page through the sidebar, an 
 the Reconstructions page, and back to the explorer. The clock starts when every session has its page open.
 
 A click's own image, the decoded digit at the clicked z, is drawn by the page itself (ui/latent_plane decodes in
-the browser): the page times each click to that paint with performance.now (`stats.clickMs`). The server's own part
+the browser): the page times each click to that paint with performance.now (`stats.clickMs`, kept when the bench
+asks: bench.browser_decode.TIMINGS_ON). The server's own part
 of each click is timed too, from the browser's network log (Chrome DevTools Protocol, in the
 browser process, not the page's renderer): from the websocket frame the click sends to the first frame back that
 carries the new "Pinned z". On this machine the sixteen pages' renderers and the server share two cores, so the
@@ -38,6 +39,7 @@ from pathlib import Path
 
 import psutil
 
+from bench.browser_decode import TIMINGS_ON
 from devtools import browser as B
 from vae_core.store import models_root
 
@@ -149,6 +151,7 @@ def digit_png(index: int) -> bytes:
 async def session(k: int, browser, url: str, opened: asyncio.Barrier, done, stats: Stats,
                   network_log: bool = True) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1400})
+    await context.add_init_script(TIMINGS_ON)
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT * 1000)
     frames = FrameLog()

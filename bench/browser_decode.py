@@ -4,7 +4,8 @@
 
 1. browser decode of one z: performance.now() around the page's decoder, 200 random z after 20 warm-up calls;
 2. pointer move -> new image painted: from the pointermove event's timeStamp to the animation frame after the
-   frame that painted its decoding, over --moves moves across the plane;
+   frame that painted its decoding, over --moves moves across the plane (the page times it when the bench asks:
+   TIMINGS_ON);
 3. click -> pinned point and Python side updated: from the click until Python's "Pinned z" caption shows it;
 4. the server round trip, measured in the same run: the page with the component unable to start (the one-line
    fallback), an arrow key on the z1 slider -> the server-decoded image has changed.
@@ -24,6 +25,9 @@ from devtools import browser as B
 from vae_core.store import models_root
 
 PLANE = "document.querySelector('.lp-root')?.latentPlane"
+# run before the page's scripts: the components keep their last timings (ui/payload.js Timings), which they
+# otherwise never take
+TIMINGS_ON = "globalThis.__vaeBench = true;"
 SERVER_IMG_JS = ("() => { const i = [...document.querySelectorAll('[data-testid=stImage] img')]"
                  ".find(i => i.naturalWidth === 140); return i && i.complete ? i.src : null; }")
 
@@ -48,6 +52,7 @@ def main() -> None:
     try:
         with B.served_app(store, store / "streamlit.log") as (url, _, browser):
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.add_init_script(TIMINGS_ON)
             page.set_default_timeout(120_000)
             page.goto(url)
             page.wait_for_function(f"() => !!{PLANE}?.shownZ")

@@ -1,23 +1,24 @@
 """The decoder's weights as one small binary file, for decoders outside Keras (the app's in-browser decoder).
 
 File `models/<name>/cache/decoder-<first 16 hex digits of the model file's SHA-256>.bin`, so a retrained model
-never serves stale weights. Layout (all little-endian, no pickle):
+never serves stale weights. Framed by vae_core.framing (little-endian, no pickle):
 
     8 bytes   b"VAEDEC01"
     4 bytes   uint32 H, the length of the JSON header
     H bytes   JSON header (padded with spaces so the tensors start on a 4-byte boundary):
               {"latent_dim", "model_sha256", "tensors": [{"name", "shape", "offset"}]}  (offset in floats)
-    float32   the tensors, one after another
+    float32   the tensors, one after another, and nothing after them
 
 Tensors, in order: dense.kernel (latent_dim, 3136), dense.bias (3136,), then for each Conv2DTranspose
 (t1 64 filters stride 2, t2 32 stride 2, t3 1 stride 1; 3x3, "same") its kernel as (3, 3, in, out) — Keras keeps
 (3, 3, out, in); in-first lets a decoder sum over output channels contiguously — and its bias (out,).
+A file that differs from this layout in any way (types, shapes, offsets, length, a non-finite weight) is rejected
+by `from_bytes`, and `export_decoder` writes it again.
 """
 
 from __future__ import annotations
 
-import json
-import struct
+import math
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,22 @@ import numpy as np
 from . import store
 from .artifacts import LoadedModel
 from .files import write_bytes_atomic
+from .framing import frame, unframe
 
 MAGIC = b"VAEDEC01"
-LAYERS = (("t1", 2), ("t2", 2), ("t3", 1))  # the Conv2DTranspose layers and their strides (SPEC §1)
+DENSE = (7, 7, 64)  # the Dense layer's output, reshaped (SPEC §1)
+LAYERS = (("t1", 2, 64), ("t2", 2, 32), ("t3", 1, 1))  # the Conv2DTranspose layers: name, stride, filters
+
+
+def layout(latent_dim: int) -> list[tuple[str, tuple[int, ...]]]:
+    """(name, shape) of the file's tensors, in order, for a decoder of `latent_dim`."""
+    units = int(np.prod(DENSE))
+    shapes = [("dense.kernel", (latent_dim, units)), ("dense.bias", (units,))]
+    channels = DENSE[-1]
+    for name, _, filters in LAYERS:
+        shapes += [(f"{name}.kernel", (3, 3, channels, filters)), (f"{name}.bias", (filters,))]
+        channels = filters
+    return shapes
 
 
 def decoder_file(loaded: LoadedModel) -> Path:
@@ -40,7 +54,7 @@ def decoder_tensors(loaded: LoadedModel) -> dict[str, np.ndarray]:
     if len(weights) != 8:
         raise ValueError(f"expected the reference decoder's 8 weight arrays, got {len(weights)}")
     tensors = {"dense.kernel": weights[0], "dense.bias": weights[1]}
-    for (name, _), kernel, bias in zip(LAYERS, weights[2::2], weights[3::2], strict=True):
+    for (name, _, _), kernel, bias in zip(LAYERS, weights[2::2], weights[3::2], strict=True):
         tensors[f"{name}.kernel"] = np.ascontiguousarray(kernel.transpose(0, 1, 3, 2))  # (3, 3, in, out)
         tensors[f"{name}.bias"] = bias
     return tensors
@@ -51,29 +65,45 @@ def to_bytes(tensors: dict[str, np.ndarray], latent_dim: int, model_sha256: str)
     for name, array in tensors.items():
         entries.append({"name": name, "shape": list(array.shape), "offset": offset})
         offset += array.size
-    header = json.dumps({"latent_dim": latent_dim, "model_sha256": model_sha256, "tensors": entries}).encode()
-    header += b" " * (-(len(MAGIC) + 4 + len(header)) % 4)
-    body = b"".join(np.ascontiguousarray(a, "<f4").tobytes() for a in tensors.values())
-    return MAGIC + struct.pack("<I", len(header)) + header + body
+    header = {"latent_dim": latent_dim, "model_sha256": model_sha256, "tensors": entries}
+    return frame(header, [np.asarray(a, "<f4") for a in tensors.values()], MAGIC)
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def from_bytes(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
-    """(header, {name: array}) of an exported file's bytes.
+    """(header, {name: array}) of an exported file's bytes, checked against `layout`.
 
     Raises:
-        ValueError: not an exported decoder file, or truncated.
+        ValueError: not an exported decoder file, or one whose header, sizes or weights are not the layout's.
     """
-    if data[:8] != MAGIC or len(data) < 12:
-        raise ValueError("not a vae_core decoder file")
-    (length,) = struct.unpack("<I", data[8:12])
-    header = json.loads(data[12:12 + length])
-    floats = np.frombuffer(data, "<f4", offset=12 + length)
-    tensors = {}
-    for entry in header["tensors"]:
-        size = int(np.prod(entry["shape"]))
-        if entry["offset"] + size > len(floats):
-            raise ValueError("decoder file is truncated")
-        tensors[entry["name"]] = floats[entry["offset"]:entry["offset"] + size].reshape(entry["shape"])
+    try:
+        header, start = unframe(data, MAGIC)
+    except ValueError as exc:
+        raise ValueError(f"not a vae_core decoder file: {exc}") from exc
+    latent_dim, entries = header.get("latent_dim"), header.get("tensors")
+    if not (_whole(latent_dim) and latent_dim >= 1 and isinstance(header.get("model_sha256"), str)):
+        raise ValueError("decoder file: latent_dim is not a positive whole number or model_sha256 not a string")
+    expected, offset = [], 0
+    for name, shape in layout(latent_dim):
+        expected.append((name, shape, offset))
+        offset += int(np.prod(shape))
+    if not isinstance(entries, list) or len(entries) != len(expected):
+        raise ValueError(f"decoder file: tensors is not a list of {len(expected)} entries")
+    for entry, (name, shape, at) in zip(entries, expected, strict=True):
+        ok = (isinstance(entry, dict) and entry.get("name") == name and isinstance(entry.get("shape"), list)
+              and all(_whole(v) for v in entry["shape"]) and tuple(entry["shape"]) == shape
+              and _whole(entry.get("offset")) and entry["offset"] == at)
+        if not ok:
+            raise ValueError(f"decoder file: tensor entry {entry!r:.80} is not {name} {shape} at {at}")
+    if len(data) - start != 4 * offset:
+        raise ValueError(f"decoder file: {len(data) - start} bytes of weights, not {4 * offset}")
+    floats = np.frombuffer(data, "<f4", offset=start)
+    if not np.isfinite(floats).all():
+        raise ValueError("decoder file: a weight is not a finite number")
+    tensors = {name: floats[at:at + int(np.prod(shape))].reshape(shape) for name, shape, at in expected}
     return header, tensors
 
 
@@ -86,10 +116,10 @@ def export_decoder(loaded: LoadedModel) -> bytes:
     try:
         data = path.read_bytes()
         header, _ = from_bytes(data)
-        if header.get("model_sha256") == loaded.file_hash:
+        if header["model_sha256"] == loaded.file_hash and header["latent_dim"] == loaded.config.latent_dim:
             return data
-    except (OSError, ValueError, KeyError):
-        pass  # missing or damaged: export again
+    except (OSError, ValueError):
+        pass  # missing, stale or damaged: export again
     data = to_bytes(decoder_tensors(loaded), loaded.config.latent_dim, loaded.file_hash)
     try:
         write_bytes_atomic(path, data)
@@ -115,9 +145,15 @@ def _conv_transpose(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, stride:
 
 
 def decode_numpy(tensors: dict[str, np.ndarray], z: np.ndarray) -> np.ndarray:
-    """The decoder in NumPy (float64 sums): z (N, latent_dim) -> images (N, 28, 28) in (0, 1)."""
+    """The decoder in NumPy (float64 sums): z (N, latent_dim) -> images (N, 28, 28) in (0, 1).
+
+    The sizes come from the tensors' shapes (the shape comments give the reference decoder's), the strides from
+    LAYERS: the dense layer's units are a square grid of t1's input channels.
+    """
     z = np.asarray(z, np.float64).reshape(len(z), -1)
-    x = np.maximum(z @ tensors["dense.kernel"] + tensors["dense.bias"], 0.0).reshape(-1, 7, 7, 64)
+    channels = tensors["t1.kernel"].shape[2]
+    grid = math.isqrt(tensors["dense.bias"].shape[0] // channels)
+    x = np.maximum(z @ tensors["dense.kernel"] + tensors["dense.bias"], 0.0).reshape(-1, grid, grid, channels)
     x = np.maximum(_conv_transpose(x, tensors["t1.kernel"], tensors["t1.bias"], 2), 0.0)  # (N, 14, 14, 64)
     x = np.maximum(_conv_transpose(x, tensors["t2.kernel"], tensors["t2.bias"], 2), 0.0)  # (N, 28, 28, 32)
     x = _conv_transpose(x, tensors["t3.kernel"], tensors["t3.bias"], 1)  # (N, 28, 28, 1)

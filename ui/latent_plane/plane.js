@@ -1,6 +1,7 @@
 // The latent plane: the test digits' latent means on a canvas, the decoder (decoder.js) run in the page on
 // hover and drag, a click that pins z and sends only that z (and the clicked digit's index) to Python.
-// Payload from Python (ui/latent_plane/__init__.py): [u32 header length][JSON header][decoder file][points][labels].
+// Payload from Python (ui/latent_plane/__init__.py), framed by vae_core/framing.py:
+//   [u32 header length][JSON header][decoder file][points][labels]. Shared helpers: ui/payload.js.
 const PLANE = 480, MARGIN = { left: 44, right: 10, top: 10, bottom: 38 }, DOT_PICK_PX = 6;
 const instances = new WeakMap();
 
@@ -41,7 +42,7 @@ class Plane {
     this.pendingSince = null;  // timeStamp of the first pointer move not painted yet
     this.frame = 0;
     this.clickSince = null;  // timeStamp of a click whose pinned image is not painted yet
-    this.stats = { decodeMs: [], paintMs: [], clickMs: [], pins: 0 };
+    this.stats = new Timings("decodeMs", "paintMs", "clickMs");  // ui/payload.js: empty unless a bench asks
     this.listen();
     root.latentPlane = this;  // for the browser tests and bench/browser_decode.py
   }
@@ -49,7 +50,9 @@ class Plane {
   update(payload) {
     const { header, weights, points, labels } = payload;
     if (header.weights_key !== this.weightsKey) {
-      this.decoder = new LatentDecoder.Decoder(weights);
+      const decoder = new LatentDecoder.Decoder(weights);
+      if (decoder.size !== 28) throw new Error(`the decoder draws ${decoder.size}x${decoder.size} images, not 28x28`);
+      this.decoder = decoder;
       this.weightsKey = header.weights_key;
     }
     this.header = header;
@@ -135,13 +138,7 @@ class Plane {
 
   // the dot under the pointer (within DOT_PICK_PX CSS pixels), nearest first; -1 for none
   dotAt(px, py) {
-    let best = -1, bestD = DOT_PICK_PX * DOT_PICK_PX;
-    for (let i = 0; i < this.labels.length; i++) {
-      const [qx, qy] = this.toPx(this.points[2 * i], this.points[2 * i + 1]);
-      const d = (qx - px) ** 2 + (qy - py) ** 2;
-      if (d <= bestD) { best = i; bestD = d; }
-    }
-    return best;
+    return dotAt(this.labels.length, (i) => this.toPx(this.points[2 * i], this.points[2 * i + 1]), px, py, DOT_PICK_PX);
   }
 
   listen() {
@@ -151,7 +148,7 @@ class Plane {
     o.addEventListener("pointermove", (e) => {
       const p = local(e);
       this.hover = inside(p) ? this.toZ(...p) : null;
-      if (this.pendingSince === null) this.pendingSince = e.timeStamp;
+      if (this.stats.on && this.pendingSince === null) this.pendingSince = e.timeStamp;
       this.schedule();
     });
     o.addEventListener("pointerleave", () => { this.hover = null; this.schedule(); });
@@ -160,7 +157,7 @@ class Plane {
       const p = local(e), d = this.down;
       this.down = null;
       if (!d || Math.hypot(p[0] - d[0], p[1] - d[1]) > 4 || !inside(p)) return;  // a drag only looks
-      this.clickSince = e.timeStamp;
+      if (this.stats.on) this.clickSince = e.timeStamp;
       const i = this.dotAt(...p);
       this.pin(i >= 0 ? [this.points[2 * i], this.points[2 * i + 1]] : this.toZ(...p), i >= 0 ? i : null);
     });
@@ -177,7 +174,6 @@ class Plane {
   pin(z, digit) {
     this.pinned = z;
     this.pinnedDigit = digit;
-    this.stats.pins += 1;
     this.schedule();
     this.send("pin", { z: [z[0], z[1]], digit });  // only z and the clicked digit: Python does the rest
   }
@@ -188,12 +184,10 @@ class Plane {
 
   paint() {
     const shown = this.hover || this.pinned, z = this.fullZ(shown);
-    const t0 = performance.now();
+    const timed = this.stats.on, t0 = timed ? performance.now() : 0;
     const image = this.decoder.decode(z);
-    this.stats.decodeMs.push(performance.now() - t0);
-    const grey = LatentDecoder.toUint8(image), px = this.pixels.data;
-    for (let p = 0; p < 784; p++) { px[4 * p] = px[4 * p + 1] = px[4 * p + 2] = grey[p]; px[4 * p + 3] = 255; }
-    this.digitCtx.putImageData(this.pixels, 0, 0);
+    if (timed) this.stats.add("decodeMs", performance.now() - t0);
+    paintGrey(this.digitCtx, this.pixels, LatentDecoder.toUint8(image));
     this.shownZ = z;
     this.zText.textContent = "z = (" + z.map((v) => v.toFixed(2)).join(", ") + ")";
     this.what.textContent = this.hover ? "under the pointer (click to pin)" : (this.pinnedDigit !== null
@@ -201,14 +195,13 @@ class Plane {
     this.drawOverlay();
     if (this.pendingSince !== null) {  // pointer move -> this image on screen: the frame after this one starts
       const since = this.pendingSince;
-      this.pendingSince = null;
-      requestAnimationFrame(() => this.stats.paintMs.push(performance.now() - since));
+      requestAnimationFrame(() => this.stats.add("paintMs", performance.now() - since));
     }
     if (this.clickSince !== null) {  // click -> the pinned point's image on screen
       const since = this.clickSince;
-      this.clickSince = null;
-      requestAnimationFrame(() => this.stats.clickMs.push(performance.now() - since));
+      requestAnimationFrame(() => this.stats.add("clickMs", performance.now() - since));
     }
+    this.pendingSince = this.clickSince = null;
   }
 
   drawOverlay() {
@@ -247,9 +240,17 @@ export default function (component) {
       plane.ready = true;
       setStateValue("ready", true);
     }
-  } catch (error) {  // the page keeps its one-line notice and the server-side sliders
+  } catch (error) {  // one line on the page, and the server decodes the sliders' z again
     console.error("latent plane could not start:", error);
-    root.querySelector(".lp-fallback").hidden = false;
+    const notice = root.querySelector(".lp-fallback");
+    notice.textContent = `The interactive latent plane could not start (${error.message}); the sliders below ` +
+      "decode on the server.";
+    notice.hidden = false;
     root.querySelector(".lp-main").hidden = true;
+    const plane = instances.get(root);
+    if (plane?.ready) {  // it had started (another model's weights): the server takes over decoding
+      plane.ready = false;
+      setStateValue("ready", false);
+    }
   }
 }

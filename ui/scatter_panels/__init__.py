@@ -1,23 +1,20 @@
 """Projections of the test digits side by side, with the digit itself under the pointer: a custom component.
 
-It replaced a Plotly figure in an iframe (formerly ui/hover_images.py), which had to load and compile plotly.js
-(4.8 MB) on a page's first visit: 1.8-2.1 s before the figure was drawn in headless Chromium, of which the server's
-part was 0.4-0.6 s (bench/RESULTS.md). These panels are ~200 lines of the repository's own script (panels.js, no
-CDN): each panel a canvas of coloured dots; hovering a dot shows its 28x28 digit from the pixels sent with the
-points and rings the same digit in every panel, so one digit can be followed from PCA to t-SNE to UMAP. Plotly has
-no hover event that Streamlit passes on, which is why this is written by hand.
+Each panel is a canvas of coloured dots drawn by the repository's own script (panels.js, no CDN, no network);
+hovering a dot shows its 28x28 digit from the pixels sent with the points and rings the same digit in every panel,
+so one digit can be followed from PCA to t-SNE to UMAP. Plotly has no hover event that Streamlit passes on, and
+plotly.js is a large script to load on a page's first visit, which is why this is written by hand.
 """
 
 from __future__ import annotations
 
-import json
-import struct
 from pathlib import Path
 
 import numpy as np
 from streamlit.components.v2 import component
 
 from ui.charts import PALETTE
+from vae_core.framing import frame
 from vae_core.images import to_uint8
 
 _HERE = Path(__file__).parent
@@ -48,12 +45,11 @@ def payload(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: n
     `mark`: a point of the user's, drawn as a star labelled `mark_label` in the first panel."""
     n = len(labels)
     marks = [[float(mark[0]), float(mark[1])]] if mark is not None else []
-    header = json.dumps({"titles": [title for title, _ in panels], "n": n, "colours": list(PALETTE),
-                         "key": f"{key}|{marks}", "marks": marks, "markLabel": mark_label}).encode()
-    header += b" " * ((-(4 + len(header))) % 4)  # the float32 coordinates start on a 4-byte boundary
+    header = {"titles": [title for title, _ in panels], "n": n, "colours": list(PALETTE), "key": f"{key}|{marks}",
+              "marks": marks, "markLabel": mark_label}
     xy = np.stack([np.asarray(coords, "<f4").reshape(n, 2) for _, coords in panels])
-    return b"".join([struct.pack("<I", len(header)), header, xy.tobytes(), np.asarray(labels, np.uint8).tobytes(),
-                     np.asarray(indices, "<u4").tobytes(), to_uint8(np.asarray(images)).reshape(n, 784).tobytes()])
+    return frame(header, [xy, np.asarray(labels, np.uint8), np.asarray(indices, "<u4"),
+                          to_uint8(np.asarray(images)).reshape(n, 784)])
 
 
 def scatter_panels(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, indices: np.ndarray,

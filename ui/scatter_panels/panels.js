@@ -1,18 +1,17 @@
 // Scatter panels with digit tooltips: the test digits' 2-D projections side by side on canvases, coloured by
 // label; hovering a dot shows that digit's image and rings the same digit in every panel.
-// Payload from Python (ui/scatter_panels/__init__.py):
+// Payload from Python (ui/scatter_panels/__init__.py), framed by vae_core/framing.py:
 //   [u32 header length][JSON header][xy float32 (panels x n x 2)][labels uint8 (n)][indices uint32 (n)]
 //   [images uint8 (n x 784)]
 // header.marks: [x, y] for the first panels (none: []), a point of the user's (an uploaded digit's latent mean)
-// drawn as a crimson star and labelled header.markLabel.
+// drawn as a crimson star and labelled header.markLabel. Shared helpers: ui/payload.js.
 const HEIGHT = 400, PAD = 8, TITLE = 22, PICK_PX = 6, GAP = 10;
 const instances = new WeakMap();
 
 function readPayload(data) {
   const { own, header, at: start } = splitPayload(data);  // ui/payload.js
   const n = header.n, p = header.titles.length;
-  let at = start;
-  at += (4 - (at % 4)) % 4;  // Python pads the header so the floats start aligned
+  let at = start;  // on a 4-byte boundary: the framing pads the header
   const xy = new Float32Array(own.buffer, at, p * n * 2);
   at += 8 * p * n;
   const labels = own.subarray(at, at + n);
@@ -34,7 +33,7 @@ class Panels {
     if (!this.tipCtx) throw new Error("no 2-D canvas");
     this.pixels = this.tipCtx.createImageData(28, 28);
     this.hover = -1;  // the digit (row of the data) under the pointer, or -1
-    this.stats = { hoverMs: [] };
+    this.stats = new Timings("hoverMs");  // ui/payload.js: empty unless a bench asks
     root.scatterPanels = this;  // for the browser tests
     new ResizeObserver(() => this.layout()).observe(root);
   }
@@ -156,31 +155,24 @@ class Panels {
 
   // the digit nearest to (px, py) in panel k within PICK_PX, or -1
   dotAt(k, px, py) {
-    let best = -1, bestD = PICK_PX * PICK_PX;
-    for (let i = 0; i < this.header.n; i++) {
-      const [qx, qy] = this.toPx(k, i), d = (qx - px) ** 2 + (qy - py) ** 2;
-      if (d <= bestD) { best = i; bestD = d; }
-    }
-    return best;
+    return dotAt(this.header.n, (i) => this.toPx(k, i), px, py, PICK_PX);
   }
 
   move(k, e) {
-    const t0 = performance.now(), r = this.canvases[k].getBoundingClientRect();
+    const t0 = this.stats.on ? performance.now() : 0, r = this.canvases[k].getBoundingClientRect();
     const i = this.dotAt(k, e.clientX - r.left, e.clientY - r.top);
     if (i !== this.hover) {
       this.hover = i;
       this.draw();
     }
     if (i < 0) return this.leave(false);
-    const grey = this.images.subarray(784 * i, 784 * (i + 1)), px = this.pixels.data;
-    for (let q = 0; q < 784; q++) { px[4 * q] = px[4 * q + 1] = px[4 * q + 2] = grey[q]; px[4 * q + 3] = 255; }
-    this.tipCtx.putImageData(this.pixels, 0, 0);
+    paintGrey(this.tipCtx, this.pixels, this.images.subarray(784 * i, 784 * (i + 1)));
     this.tipText.textContent = `label ${this.labels[i]} · #${this.indices[i]}`;
     const box = this.root.getBoundingClientRect();
     this.tip.style.left = Math.min(e.clientX - box.left + 14, box.width - 110) + "px";
     this.tip.style.top = (e.clientY - box.top + 14) + "px";
     this.tip.hidden = false;
-    this.stats.hoverMs.push(performance.now() - t0);
+    if (this.stats.on) this.stats.add("hoverMs", performance.now() - t0);
   }
 
   leave(redraw = true) {
