@@ -7,16 +7,26 @@ import streamlit as st
 from vae_core import store
 from vae_core.errors import UserError
 
+from . import links
 from .resources import ModelRef, model_ref
 
 MODEL_KEY = "model_name"
 
 
 def model_picker(names: list[str]) -> ModelRef | None:
-    """Show the model selectbox and summary; return the chosen model, or None (with an error shown)."""
-    if st.session_state.get(MODEL_KEY) not in names:
+    """Show the model selectbox and summary; return the chosen model, or None (with an error shown).
+
+    Reads the URL first (ui/links): a link's `model=` selects that model, and the choice is put back in the URL."""
+    links.arrive(names)
+    asked = links.take("model")
+    if asked is not None:
+        st.session_state[MODEL_KEY] = asked
+    elif st.session_state.get(MODEL_KEY) not in names:
         st.session_state[MODEL_KEY] = names[0]
     name = st.sidebar.selectbox("Model", names, key=MODEL_KEY, help="Folders under models/ that hold a model")
+    links.share(model=name)
+    with st.sidebar:
+        links.copy_link()
     try:
         ref = model_ref(name)
         folder = store.model_dir(name)

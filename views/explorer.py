@@ -3,7 +3,6 @@
 import numpy as np
 import streamlit as st
 
-from ui import latent_plane
 from ui import resources as R
 from ui.current import current_model, latent_dim
 from ui.latent_plane import latent_plane_ui, nearest_digits
@@ -50,7 +49,6 @@ def plane() -> None:
     gallery(images[nearest], columns=8, scale=2, caption=" · ".join(f"#{i}:{labels[i]}" for i in nearest))
 
 
-latent_plane.page_run()
 plane()
 
 st.divider()

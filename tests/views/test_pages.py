@@ -20,7 +20,7 @@ def test_explorer_sliders_decode_and_neighbours(app, tiny, mnist):
     app.slider(key="z_y").set_value(-0.5)
     app.run()
     assert not app.exception
-    assert app.session_state["pinned_z"] == [1.0, -0.5]
+    assert app.session_state["latent_plane_state"].pinned == [1.0, -0.5]
     assert any("z** = (1.00, -0.50)" in m.value for m in app.markdown)
     means, _ = tiny.fast.encode(mnist.x_test)
     nearest = np.argsort(((means - [1.0, -0.5]) ** 2).sum(axis=1))[:8]
@@ -63,7 +63,7 @@ def test_explorer_plain_autoencoder(app, mnist):
     assert len(points) == len(mnist.y_test) and np.isfinite(points).all()
     app.slider(key="z_x").set_value(0.5)
     app.run()
-    assert not app.exception and app.session_state["pinned_z"] == [0.5, 0.0]
+    assert not app.exception and app.session_state["latent_plane_state"].pinned == [0.5, 0.0]
 
 
 def test_explorer_grid_controls(app):
@@ -81,7 +81,7 @@ def test_explorer_higher_latent_dim_picks_dimensions(app):
     app.selectbox[1].set_value(2)  # vertical = z3
     app.run()
     assert not app.exception
-    assert app.session_state["pinned_z"] == [0.0, 0.0, 0.0]
+    assert app.session_state["latent_plane_state"].pinned == [0.0, 0.0, 0.0]
     header, *_ = _plane_payload(app)
     assert header["dims"] == [0, 2] and header["base"] == [0.0, 0.0, 0.0] and header["names"] == ["z1", "z3"]
     assert any("z3 bottom → top" in c for image in app.image for c in image.captions)

@@ -16,12 +16,15 @@ import json
 import math
 import struct
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
 from streamlit.components.v2 import component
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from ui import links
 from ui import resources as R
 from ui.charts import PALETTE
 from ui.widgets import digit
@@ -29,15 +32,25 @@ from ui.widgets import digit
 _HERE = Path(__file__).parent
 KEY = "latent_plane"  # the component's state: "ready" (it started in the browser) and the trigger "pin"
 Z_KEYS = ("z_x", "z_y")  # the sliders: z along the two shown dimensions
-DIGIT_KEY = "plane_digit"  # the test digit whose mean was clicked, or None
-PINNED_KEY = "pinned_z"  # the pinned z (full latent vector, a list), for tests and other pages
-# The pinned point the server last sent the component ({"point": [x, y, digit], "n": count}) and the one the
-# browser shows now ([x, y, digit]; a click changes it there first). The server sends a point only when the two
-# differ (a slider moved, the model or range changed, a fresh page): a click leaves the component's data
-# byte-identical, and Streamlit then sends the browser a reference to the message it already holds instead of the
-# ~370 kB of decoder and points again (measured: 372 kB -> 3 kB a click, and ~40 ms less browser CPU).
-SENT_KEY, SHOWN_KEY = "plane_sent", "plane_shown"
-KEPT_KEY = "plane_kept_z"  # the sliders' values, kept while another page runs
+STATE_KEY = "latent_plane_state"  # everything else the plane keeps between runs: one PlaneState
+
+
+@dataclass
+class PlaneState:
+    """The explorer's state between runs, behind `latent_plane_ui`.
+
+    The server sends the component a pinned point ([x, y, digit]) only when the one the browser shows differs (a
+    slider moved, the model or range changed, a fresh page): a click leaves the component's data byte-identical,
+    and Streamlit then sends the browser a reference to the message it already holds instead of the decoder and
+    points again."""
+
+    pinned: list[float] = field(default_factory=list)  # the pinned z (latent_dim,), for tests and other pages
+    digit: int | None = None  # the test digit whose mean was clicked
+    kept: tuple[float, float] = (0.0, 0.0)  # the sliders' values, kept while another page runs
+    sent: list | None = None  # the point last sent to the component
+    sends: int = 0  # how many points were sent, so the browser tells a new send from the one it holds
+    shown: list | None = None  # the point the browser shows now (a click changes it there first)
+
 
 _HTML = """<div class="lp-root" tabindex="0" aria-label="latent plane: move the pointer to decode, click to pin;
 arrow keys move the pinned point">
@@ -109,29 +122,36 @@ def pin_values(pin) -> tuple[float, float, int | None] | None:
     return float(z[0]), float(z[1]), digit
 
 
+def _state() -> PlaneState:
+    state = st.session_state.get(STATE_KEY)
+    if not isinstance(state, PlaneState):
+        state = st.session_state[STATE_KEY] = PlaneState()
+    return state
+
+
 def _take_pin() -> None:
     """A click (or arrow key) on the plane: its z becomes the sliders' values before the fragment reruns."""
     values = pin_values((st.session_state.get(KEY) or {}).get("pin"))
     if values is None:
         return
-    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]], st.session_state[DIGIT_KEY] = values
-    st.session_state[SHOWN_KEY] = list(values)  # the browser drew it already
-
-
-def page_run() -> None:
-    """Call on each full run of the explorer page (not from its fragment): the component may have been mounted
-    afresh, and a new one shows the point last sent."""
-    sent = st.session_state.get(SENT_KEY)
-    st.session_state[SHOWN_KEY] = sent["point"] if sent else None
+    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]], _state().digit = values
+    _state().shown = list(values)  # the browser drew it already
 
 
 def _slider_moved() -> None:
-    st.session_state[DIGIT_KEY] = None
+    _state().digit = None
+
+
+def _full_run() -> bool:
+    """Whether this is a run of the whole page, not only of the fragment the plane sits in."""
+    ctx = get_script_run_ctx()
+    return ctx is None or not ctx.fragment_ids_this_run
 
 
 def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims: tuple[int, int],
                     base: np.ndarray, span: float) -> Pinned:
-    """Show the plane, its decoded digit and the z sliders; return the pinned point.
+    """Show the plane, its decoded digit and the z sliders; return the pinned point. A link's `z=x,y` pins that
+    point, and the pinned point goes back into the URL (ui/links).
 
     Args:
         means: (N, latent_dim) test latent means, drawn at their `dims` coordinates and coloured by `labels`.
@@ -139,10 +159,15 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
         base: (latent_dim,) the values of the dimensions not shown.
         span: the plane covers [-span, span] on both axes.
     """
-    state = st.session_state
-    # Streamlit forgets the sliders' values when another page runs; KEPT_KEY brings them back on return. Both are
+    state, plane = st.session_state, _state()
+    if _full_run():  # the component may have been mounted afresh, and a new one shows the point last sent
+        plane.shown = plane.sent
+        asked = links.take("z")
+        if asked is not None:
+            state[Z_KEYS[0]], state[Z_KEYS[1]], plane.digit = asked[0], asked[1], None
+    # Streamlit forgets the sliders' values when another page runs; `kept` brings them back on return. Both are
     # kept inside this model's range (it may have changed with the model).
-    for key, kept in zip(Z_KEYS, state.get(KEPT_KEY) or (0.0, 0.0), strict=True):
+    for key, kept in zip(Z_KEYS, plane.kept, strict=True):
         state[key] = float(np.clip(state.get(key, kept), -span, span))
     if dims[1] < 0:
         state[Z_KEYS[1]] = 0.0
@@ -150,19 +175,17 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
     z[dims[0]] = state[Z_KEYS[0]]
     if dims[1] >= 0:
         z[dims[1]] = state[Z_KEYS[1]]
-    clicked = state.get(DIGIT_KEY)
-    clicked = clicked if clicked is not None and 0 <= clicked < len(labels) else None
+    clicked = plane.digit if plane.digit is not None and 0 <= plane.digit < len(labels) else None
 
     point = [state[Z_KEYS[0]], state[Z_KEYS[1]], clicked]
-    if state.get(SHOWN_KEY) != point:
-        state[SENT_KEY] = {"point": point, "n": (state.get(SENT_KEY) or {"n": 0})["n"] + 1}
-        state[SHOWN_KEY] = point
-    sent = state[SENT_KEY]
+    if plane.shown != point:
+        plane.sends += 1
+        plane.sent = plane.shown = point
 
     xy = np.stack([means[:, dims[0]], means[:, dims[1]] if dims[1] >= 0 else np.zeros(len(means))], axis=1)
     names = [f"z{dims[0] + 1}", f"z{dims[1] + 1}" if dims[1] >= 0 else "(unused)"]
     header = {"dims": list(dims), "names": names, "base": [float(v) for v in base], "span": span,
-              "pinned": sent["point"][:2], "digit": sent["point"][2], "sent": sent["n"], "colours": list(PALETTE)}
+              "pinned": plane.sent[:2], "digit": plane.sent[2], "sent": plane.sends, "colours": list(PALETTE)}
     data = payload(_weights(ref.name, ref.file_hash), ref.file_hash, xy, labels,
                    f"{ref.file_hash}-{dims}-{span}", header)
     result = _plane(key=KEY, data=data, on_pin_change=_take_pin, on_ready_change=lambda: None)
@@ -178,9 +201,16 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
         st.markdown(f"Pinned **z** = ({', '.join(f'{v:.2f}' for v in z)})", help="set by a click or the sliders")
         if clicked is not None:
             st.caption(f"Clicked test digit #{clicked} (label {labels[clicked]}): its μ is pinned.")
-    state[PINNED_KEY] = z.tolist()
-    state[KEPT_KEY] = [state[Z_KEYS[0]], state[Z_KEYS[1]]]
+    plane.pinned = z.tolist()
+    plane.kept = (state[Z_KEYS[0]], state[Z_KEYS[1]])
+    links.share(z=f"{links.number(state[Z_KEYS[0]])},{links.number(state[Z_KEYS[1]])}")
     return Pinned(z, clicked)
+
+
+def pinned_z() -> list[float] | None:
+    """The pinned z (latent_dim,) the explorer showed last, or None before it ran."""
+    state = st.session_state.get(STATE_KEY)
+    return state.pinned if isinstance(state, PlaneState) and state.pinned else None
 
 
 def nearest_digits(means: np.ndarray, z: np.ndarray, k: int = 8) -> np.ndarray:
