@@ -77,6 +77,7 @@ def test_the_server_side_loads_no_tensorflow():
         "    evaluate.describe_digits(m, x); evaluate.per_image_losses(m, x); anomaly.score_images(m, x, k=3)\n"
         "    generate.decode_grid(m.fast, 15, 3.0); generate.sample_prior(m.fast, 20, 0)\n"
         "    generate.traversals(m.fast, np.zeros(2)); export.decoder_tensors(m); classifier.read_digits(x)\n"
+        "resources._import_umap_without_tensorflow(); import umap; assert umap.UMAP\n"
         "print(sorted({'tensorflow', 'keras'} & set(sys.modules)))\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
