@@ -83,7 +83,7 @@ def test_interrupted_training_leaves_previous_model_intact(mnist, tmp_path):
         train_and_save("m", ModelConfig(seed=9), recipe, mnist.x_train, mnist.x_test, root=tmp_path,
                        on_batch=interrupt, show_progress=False)
     assert {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.lock", "m"]  # no temp folder; the lock file stays (unlocked)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.lock", "m"]  # the lock file stays, unlocked
 
 
 def test_second_writer_of_the_same_name_is_refused(tmp_path):
