@@ -44,8 +44,7 @@ def start_server(models: Path, port: int, log: Path, cwd: Path = PROJECT, env: d
            "--server.headless", "true", *extra_args]
     # A session of its own, as a server started from its own terminal or service has: Linux's scheduler
     # (autogroup) then shares the CPU between the server and the browsers driving it, rather than giving each of
-    # sixteen browser processes the server's share (measured with bench.app_load: the server's answer waited
-    # behind the renderers though it used a tenth of the CPU).
+    # sixteen browser processes the server's share (bench/RESULTS.md, the load test).
     process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
     deadline = time.time() + 90
@@ -122,8 +121,8 @@ BROKEN_IMAGES_JS = "() => [...document.images].filter(i => i.complete && i.natur
 
 
 # Resolves true once the page has been calm (BUSY false) for quiet_ms, false after timeout_ms. It checks in the page
-# every 100 ms: one DevTools call a wait rather than one a check (measured: a check every 100 ms from Python cost
-# ~25 ms of CPU a second between Chromium, Playwright's driver and Python; sixteen load-test sessions paid it at once).
+# every 100 ms: one DevTools call a wait rather than one a check from Python, which costs CPU in Chromium,
+# Playwright's driver and Python in every session at once.
 IDLE_JS = ("([quietMs, timeoutMs]) => new Promise((resolve) => { const busy = " + BUSY + ";"
            " const start = performance.now(); let calm = null; const tick = () => {"
            " const now = performance.now(); if (busy()) calm = null; else if (calm === null) calm = now;"

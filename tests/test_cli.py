@@ -296,7 +296,7 @@ def test_sigterm_during_training_leaves_nothing(tmp_path, delay):
     while not (tmp_path / ".t.lock").exists() and time.time() < deadline:
         time.sleep(0.02)
     # Right after the lock the model is being built: Keras's symbolic call of a layer turns a KeyboardInterrupt into
-    # a TypeError there (a CI run failed so); three seconds later it is inside fit.
+    # a TypeError there; three seconds later it is inside fit.
     time.sleep(delay)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)

@@ -2,7 +2,7 @@
 single-device run's loss; the gradient of a mirrored step is the single-device gradient (not one per replica).
 
 Tolerance: after the same epochs on the same 256 digits, the validation loss of a distributed run is within 1% of
-the single-device run's (measured here: within 0.05%; the replicas draw their own sampling noise, so not equal).
+the single-device run's (not equal: the replicas draw their own sampling noise).
 Each run is a fresh process: logical devices and a multi-worker strategy must be set up before TensorFlow starts.
 """
 

@@ -269,8 +269,7 @@ def _terminate(signum, frame):
 
 def _stop_requested() -> bool:
     """Polled by `train` after every batch: True after SIGUSR1. After SIGTERM / Ctrl-C it raises KeyboardInterrupt
-    again, since the first one can land in library code that swallows it (a CI run trained all 50 epochs and saved
-    after a SIGTERM that came while Keras built the model)."""
+    again, since the first one can land in library code that swallows it (Keras, while it builds the model)."""
     if _TERMINATED.is_set():
         raise KeyboardInterrupt
     return _STOP.is_set()
