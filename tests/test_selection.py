@@ -41,3 +41,35 @@ def test_bad_selections_get_one_sentence():
 
 def test_posterior_sigma_is_the_mean_standard_deviation():
     np.testing.assert_allclose(selection.posterior_sigma(np.log([[0.25, 4.0]])), [1.25])
+
+
+def test_digit_values_against_the_core_and_from_the_disk_cache(tiny, mnist, tmp_path):
+    from vae_core import result_cache
+    from vae_core.classifier import SHIPPED, read_digits
+    from vae_core.evaluate import kl_per_image, per_image_losses
+
+    x = mnist.x_test[:40]
+    z_mean, z_log_var = tiny.fast.encode(x)
+    recon, kl = per_image_losses(tiny, x, seed=0)
+    expected = {"kl": kl_per_image(z_mean, z_log_var), "sigma": np.exp(0.5 * z_log_var).mean(1),
+                "negative_elbo": recon + kl, "confidence": read_digits(tiny.fast.decode(z_mean), SHIPPED)[1]}
+    for quantity, values in expected.items():
+        got = selection.digit_values(tiny, x, quantity, split="first40", classifier=SHIPPED)
+        assert got.shape == (40,) and got.dtype == np.float32
+        np.testing.assert_allclose(got, values, rtol=1e-5, atol=1e-5)
+    cached = list((tiny.folder / "cache").glob(f"digit-kl-{tiny.file_hash[:16]}-*.npy"))
+    assert cached  # on disk, keyed by the model file's hash
+    path = cached[0]
+    np.save(path, np.full(40, 7.0, np.float32))  # what the disk holds is what is read back
+    assert (selection.digit_values(tiny, x, "kl", split="first40") == 7.0).all()
+    path.write_bytes(b"damaged")  # a damaged file is recomputed
+    np.testing.assert_allclose(selection.digit_values(tiny, x, "kl", split="first40"), expected["kl"], rtol=1e-5)
+    assert result_cache.is_cached(path)
+    with pytest.raises(UserError, match="classifier"):
+        selection.digit_values(tiny, x, "confidence", split="first40", classifier=tmp_path / "none.keras")
+
+
+def test_sample_is_the_fit_drawn():
+    mean, log_var = np.array([[0.0, 1.0], [2.0, -1.0]]), np.log([[0.1, 0.2], [0.3, 0.4]])
+    np.testing.assert_array_equal(selection.sample(mean, log_var, 5, seed=2),
+                                  selection.draw(*selection.fit(mean, log_var), 5, seed=2))

@@ -2,14 +2,24 @@
 
 The selected digits' posteriors N(μ_i, diag σ_i²) form a mixture; the Gaussian with its mean and covariance
 (moment matching: mean of the μ_i, covariance of the μ_i plus the mean σ_i²) is the one to sample "more digits like
-these" from. Also the per-digit quantities the explorer can colour its dots by. NumPy only.
+these" from. Also the per-digit quantities the explorer can colour its dots by (disk-cached). NumPy only.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .errors import UserError
+from . import result_cache
+from .classifier import classifier_path, read_digits
+from .errors import ModelNotFoundError, UserError
+from .evaluate import kl_per_image, per_image_losses, score
+from .files import sha256_of
+
+if TYPE_CHECKING:
+    from .artifacts import LoadedModel
 
 MAX_DRAWS = 64
 
@@ -34,6 +44,54 @@ def draw(mean: np.ndarray, covariance: np.ndarray, n: int, seed: int) -> np.ndar
     return rng.multivariate_normal(mean, covariance, size=n, method="eigh").astype(np.float32)
 
 
+def sample(z_mean: np.ndarray, z_log_var: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """n seeded latent points (n, d) from the Gaussian `fit` to a selection's posteriors: "more digits like these"."""
+    return draw(*fit(z_mean, z_log_var), n, seed)
+
+
 def posterior_sigma(z_log_var: np.ndarray) -> np.ndarray:
     """The mean posterior standard deviation of each digit (N,) over the latent dimensions (0 for an AE)."""
     return np.exp(0.5 * np.asarray(z_log_var, np.float64)).mean(1)
+
+
+# The per-digit quantities the explorer colours its dots by: what each costs decides whether it is cached on disk.
+QUANTITIES = {
+    "negative_elbo": "negative ELBO (nats)",  # one seeded draw z ~ q(z|x) decoded, as the Reconstructions page
+    "kl": "KL to the prior (nats)",
+    "sigma": "posterior σ (mean over dimensions)",
+    "confidence": "classifier's confidence in the reconstruction",
+}
+
+
+def digit_values(loaded: LoadedModel, x: np.ndarray, quantity: str, split: str = "test", seed: int = 0,
+                 classifier: Path | None = None) -> np.ndarray:
+    """One of QUANTITIES for each image of x (N, 28, 28[, 1]), (N,) float32, cached on disk per model file.
+
+    `negative_elbo` is the model's score (evaluate.score: the reconstruction loss alone for a plain autoencoder);
+    `confidence` is the digit classifier's softmax maximum on the decoded latent mean, keyed by the classifier
+    file's hash too, so a retrained classifier is read afresh.
+
+    Raises:
+        ModelNotFoundError: `confidence` without a digit classifier in the store.
+    """
+    if quantity not in QUANTITIES:
+        raise ValueError(f"unknown quantity {quantity!r}")
+    key = {"quantity": quantity, "split": split, "n": len(x), "seed": seed}
+    if quantity == "confidence":
+        classifier = Path(classifier or classifier_path())
+        if not classifier.is_file():
+            raise ModelNotFoundError("No digit classifier in the store; train it with: python -m vae_core classifier")
+        key["classifier"] = sha256_of(classifier)
+
+    def compute() -> np.ndarray:
+        if quantity == "negative_elbo":
+            return score(loaded, *per_image_losses(loaded, x, seed))
+        z_mean, z_log_var = loaded.fast.encode(np.asarray(x, np.float32))  # (N, d) each
+        if quantity == "kl":
+            return kl_per_image(z_mean, z_log_var)
+        if quantity == "sigma":
+            return posterior_sigma(z_log_var)
+        return read_digits(loaded.fast.decode(z_mean), classifier)[1]
+
+    path = result_cache.model_file(loaded, f"digit-{quantity}", key, ".npy")
+    return result_cache.cached_array(path, compute, (len(x),))
