@@ -81,10 +81,18 @@ def test_shipped_models_exist():
 def test_the_classifier_equals_keras(mnist):
     import keras
 
+    from vae_core.fid import penultimate_features
+
     x = mnist.x_test[:1000]
-    expected = np.asarray(keras.saving.load_model(classifier.SHIPPED, compile=False, safe_mode=True)(x))
-    got = lean.LeanClassifier(classifier.SHIPPED)(x)
+    model = keras.saving.load_model(classifier.SHIPPED, compile=False, safe_mode=True)
+    expected = np.asarray(model(x))
+    mine = lean.LeanClassifier(classifier.SHIPPED)
+    got = mine(x)
     np.testing.assert_allclose(got, expected, atol=1e-4)
+    # the FID's features: Keras's last hidden layer, and the same through the lean classifier
+    features = penultimate_features(mine, x[:200])
+    assert features.shape == (200, model.layers[-1].input.shape[-1])
+    np.testing.assert_allclose(features, penultimate_features(model, x[:200]), atol=1e-3)
     np.testing.assert_allclose(np.log(np.maximum(got, 1e-30)), np.log(np.maximum(expected, 1e-30)), atol=1e-3)
     np.testing.assert_array_equal(got.argmax(axis=1), expected.argmax(axis=1))
 

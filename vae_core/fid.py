@@ -41,7 +41,10 @@ def penultimate_features(classifier, images: np.ndarray, batch: int = 1024) -> n
     out = []
     for start in range(0, len(images), batch):
         x = images[start:start + batch]
-        for layer in classifier.layers[:-1]:
-            x = layer(x, training=False)
+        if hasattr(classifier, "features"):  # vae_core.lean.LeanClassifier, what load_classifier returns
+            x = classifier.features(x)
+        else:
+            for layer in classifier.layers[:-1]:
+                x = layer(x, training=False)
         out.append(np.asarray(x, np.float32))
-    return np.concatenate(out) if out else np.zeros((0, classifier.layers[-1].input.shape[-1]), np.float32)
+    return np.concatenate(out)

@@ -230,3 +230,7 @@ class LeanClassifier:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return run(self._layers, np.asarray(x, np.float32).reshape(-1, 28, 28, 1))  # (N, 10)
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """(N, F) activations of the last hidden layer (every layer but the softmax): the FID's features."""
+        return run(self._layers[:-1], np.asarray(x, np.float32).reshape(-1, 28, 28, 1))
