@@ -1,22 +1,24 @@
 """The latent plane: a Streamlit custom component (components v2) that decodes under the pointer in the browser.
 
 The browser gets the decoder's weights once per model (vae_core.export, ~0.26 MB for latent_dim 2) and the test
-digits' latent means, draws the plane on a canvas and runs the decoder in plain JavaScript (decoder.js) on every
-pointer move: hovering sends nothing to the server. A click (or an arrow key on the plane) pins z and sends only
-that z and the clicked digit's index; Python then updates what needs the server (nearest digits, captions).
-The sliders set z from the keyboard too. Until the component reports that it started, the server decodes the
-pinned z itself, so a page whose component cannot start (a script error, no canvas) still works with the sliders.
+digits' latent means and posterior σ, draws the plane on a canvas and runs the decoder in plain JavaScript
+(decoder.js) on every pointer move: hovering sends nothing to the server. The dots are coloured by label or by a
+per-digit quantity (vae_core.selection.digit_values), the hovered or pinned digit's posterior is drawn as its
+μ ± 2σ ellipse. A click (or an arrow key on the plane) pins z and sends only that z and the clicked digit's index;
+a box drawn with shift+drag (or in the plane's select mode) sends only the box; Python then updates what needs the
+server (nearest digits, the selected digits, captions). The sliders set z from the keyboard too. Until the
+component reports that it started, the server decodes the pinned z itself, so a page whose component cannot start
+(a script error, no canvas) still works with the sliders.
 
 All of the explorer's interaction state lives here, behind `latent_plane_ui`.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import math
-import struct
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -28,9 +30,11 @@ from ui import links
 from ui import resources as R
 from ui.charts import PALETTE
 from ui.widgets import digit
+from vae_core.framing import frame
 
 _HERE = Path(__file__).parent
-KEY = "latent_plane"  # the component's state: "ready" (it started in the browser) and the trigger "pin"
+KEY = "latent_plane"  # the component's state: "ready" (it started in the browser), the triggers "pin" and "select"
+JUMP_KEY = "latent_plane_jump"  # the number input that pins a test digit's μ by its index
 Z_KEYS = ("z_x", "z_y")  # the sliders: z along the two shown dimensions
 STATE_KEY = "latent_plane_state"  # everything else the plane keeps between runs: one PlaneState
 
@@ -50,6 +54,8 @@ class PlaneState:
     sent: list | None = None  # the point last sent to the component
     sends: int = 0  # how many points were sent, so the browser tells a new send from the one it holds
     shown: list | None = None  # the point the browser shows now (a click changes it there first)
+    box: list[float] | None = None  # the selected region [x0, y0, x1, y1] on the shown dimensions, or None
+    jump: int | None = None  # a test digit whose μ the next run pins (the number input)
 
 
 _HTML = """<div class="lp-root" tabindex="0" aria-label="latent plane: move the pointer to decode, click to pin;
@@ -59,7 +65,10 @@ on the server.</p>
 <div class="lp-main" hidden>
   <div class="lp-plane"><canvas class="lp-dots"></canvas><canvas class="lp-overlay"></canvas></div>
   <div class="lp-side"><canvas class="lp-digit" width="28" height="28"></canvas>
-    <div class="lp-z"></div><div class="lp-what"></div></div>
+    <div class="lp-z"></div><div class="lp-what"></div>
+    <button class="lp-select" type="button" aria-pressed="false"
+      title="or hold shift while dragging on the plane">Select a region</button>
+    <div class="lp-legend"></div></div>
 </div></div>"""
 _CSS = """
 .lp-root { outline: none; }
@@ -73,16 +82,25 @@ _CSS = """
 .lp-digit { width: 280px; height: 280px; image-rendering: pixelated; display: block; border-radius: 4px; }
 .lp-z { font: 600 15px/1.4 sans-serif; margin-top: 8px; }
 .lp-what { font: 13px/1.4 sans-serif; opacity: 0.7; }
+.lp-select { font: 13px sans-serif; margin-top: 10px; padding: 3px 10px; border-radius: 6px; cursor: pointer;
+  border: 1px solid rgba(128, 128, 128, 0.5); background: transparent; color: inherit; }
+.lp-select[aria-pressed="true"] { border-color: crimson; color: crimson; }
+.lp-legend { font: 12px/1.4 sans-serif; margin-top: 12px; max-width: 280px; }
+.lp-legend .lp-bar { height: 10px; border-radius: 2px; margin: 2px 0; }
+.lp-legend .lp-ends { display: flex; justify-content: space-between; opacity: 0.8; }
+.lp-legend .lp-swatch { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 8px; border-radius: 2px; }
 """
 _JS = "\n".join(path.read_text() for path in (_HERE.parent / "payload.js", _HERE / "decoder.js", _HERE / "plane.js"))
 _plane = component("vae_explorer.latent_plane", html=_HTML, css=_CSS, js=_JS, isolate_styles=False)
 
 
 class Pinned(NamedTuple):
-    """The pinned latent point (latent_dim,) and the test digit whose mean it is, if one was clicked."""
+    """The pinned latent point (latent_dim,), the test digit whose mean it is if one was clicked, and the indices
+    of the shown test digits inside the selected region (None without a selection)."""
 
     z: np.ndarray
     digit: int | None
+    selected: np.ndarray | None = None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -92,14 +110,57 @@ def _weights(name: str, file_hash: str) -> bytes:
     return export_decoder(R.loaded(R.ModelRef(name, file_hash)))
 
 
-def payload(weights: bytes, weights_key: str, xy: np.ndarray, labels: np.ndarray, points_key: str,
-            header: dict) -> bytes:
-    """What the component gets: [u32 length][JSON header][decoder file][points (N, 2) float32][labels (N,) uint8]."""
-    head = json.dumps({**header, "weights_key": weights_key, "weights_bytes": len(weights), "n": len(labels),
-                       "points_key": points_key}).encode()
-    head += b" " * (-(4 + len(head)) % 4)  # the decoder file, then the points, start on 4-byte boundaries
-    return b"".join([struct.pack("<I", len(head)), head, weights, np.asarray(xy, "<f4").tobytes(),
-                     np.asarray(labels, np.uint8).tobytes()])
+@st.cache_data(show_spinner="Scoring the test digits (first time only; then cached on disk)…", max_entries=32)
+def _digit_values(name: str, file_hash: str, quantity: str) -> np.ndarray:
+    from vae_core.selection import digit_values as compute
+
+    return compute(R.loaded(R.ModelRef(name, file_hash)), R.mnist().x_test, quantity)
+
+
+def digit_values(ref: R.ModelRef, quantity: str) -> np.ndarray:
+    """One of vae_core.selection.QUANTITIES for each test digit (10000,), cached per model file."""
+    return _digit_values(ref.name, ref.file_hash, quantity)
+
+
+def colourings(ref: R.ModelRef) -> dict[str, str]:
+    """{name: label} of what the dots can be coloured by for this model: the label and its per-digit quantities
+    (a plain autoencoder has no KL or σ; the confidence needs the digit classifier)."""
+    from vae_core.classifier import classifier_path
+    from vae_core.selection import QUANTITIES
+
+    ae = R.loaded(ref).config.kind == "ae"
+    names = {"label": "label", **QUANTITIES}
+    if ae:
+        names["negative_elbo"] = "reconstruction loss (nats)"
+        del names["kl"], names["sigma"]
+    if not classifier_path().is_file():
+        del names["confidence"]
+    return names
+
+
+def payload(weights: bytes, weights_key: str, xy: np.ndarray, labels: np.ndarray, header: dict,
+            sigma: np.ndarray | None = None, values: np.ndarray | None = None,
+            visible: np.ndarray | None = None) -> bytes:
+    """What the component gets, framed by vae_core.framing: [u32 length][JSON header][decoder file]
+    [points (N, 2) float32][labels (N,) uint8][zero padding to 4 bytes][σ (N, 2) float32][values (N,) float32]
+    [visible (N,) uint8].
+
+    Args:
+        xy: the test digits' latent means on the two shown dimensions; sigma: their posterior σ there (0 for an
+        autoencoder); values: what the dots are coloured by (None: by label); visible: the dots the label filter
+        keeps (None: all).
+    """
+    n = len(labels)
+    parts = [np.asarray(xy, "<f4"), np.asarray(labels, np.uint8), b"\0" * (-n % 4),
+             np.zeros((n, 2), "<f4") if sigma is None else np.asarray(sigma, "<f4"),
+             np.zeros(n, "<f4") if values is None else np.asarray(values, "<f4"),
+             np.ones(n, np.uint8) if visible is None else np.asarray(visible, np.uint8)]
+    parts = [p if isinstance(p, bytes) else np.ascontiguousarray(p).tobytes() for p in parts]
+    # the dots are redrawn only when this changes: what they show, or the plane's range
+    points_key = hashlib.sha256(b"".join([*parts, repr(header.get("span")).encode()])).hexdigest()[:16]
+    head = {**header, "weights_key": weights_key, "weights_bytes": len(weights), "n": n, "points_key": points_key,
+            "range": None if values is None or not n else [float(np.min(values)), float(np.max(values))]}
+    return frame(head, [weights, *parts])
 
 
 def _number(value) -> bool:
@@ -122,6 +183,26 @@ def pin_values(pin) -> tuple[float, float, int | None] | None:
     return float(z[0]), float(z[1]), digit
 
 
+def box_values(select) -> list[float] | None | bool:
+    """[x0, y0, x1, y1] (x0 <= x1, y0 <= y1) of a region the browser sent, None for "no selection", or False when
+    the message is not one: the browser sends {"box": [x0, y0, x1, y1]} or {"box": null}."""
+    if not isinstance(select, dict) or "box" not in select:
+        return False
+    box = select["box"]
+    if box is None:
+        return None
+    if not isinstance(box, list) or len(box) != 4 or not all(_number(v) for v in box):
+        return False
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+
+
+def inside(xy: np.ndarray, box: list[float]) -> np.ndarray:
+    """Which points (N, 2) lie in the box [x0, y0, x1, y1], edges included (the browser's rule too), (N,) bool."""
+    x0, y0, x1, y1 = box
+    return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+
+
 def _state() -> PlaneState:
     state = st.session_state.get(STATE_KEY)
     if not isinstance(state, PlaneState):
@@ -135,7 +216,33 @@ def _take_pin() -> None:
     if values is None:
         return
     st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]], _state().digit = values
-    _state().shown = list(values)  # the browser drew it already
+    _state().shown = [*values, _state().box]  # the browser drew it already
+
+
+def _take_select() -> None:
+    """A region drawn on the plane (or cleared there with Escape): it becomes the selection."""
+    box = box_values((st.session_state.get(KEY) or {}).get("select"))
+    if box is False:
+        return
+    plane = _state()
+    plane.box = box
+    if plane.shown is not None:
+        plane.shown = [*plane.shown[:3], box]  # the browser drew it already
+
+
+def clear_selection() -> None:
+    """Forget the selected region (a button's callback); the plane is told on the next run."""
+    _state().box = None
+
+
+def _jumped() -> None:
+    _state().jump = st.session_state.get(JUMP_KEY)
+
+
+def jump_input(n: int) -> None:
+    """A number input that pins the μ of the test digit with that index (0 to n - 1) on its next run."""
+    st.number_input("Jump to test digit #", 0, n - 1, value=None, step=1, key=JUMP_KEY, on_change=_jumped,
+                    placeholder="index", help="pins that digit's latent mean μ on the plane")
 
 
 def _slider_moved() -> None:
@@ -149,15 +256,19 @@ def _full_run() -> bool:
 
 
 def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims: tuple[int, int],
-                    base: np.ndarray, span: float) -> Pinned:
-    """Show the plane, its decoded digit and the z sliders; return the pinned point. A link's `z=x,y` pins that
-    point, and the pinned point goes back into the URL (ui/links).
+                    base: np.ndarray, span: float, log_var: np.ndarray | None = None,
+                    colour: tuple[str, np.ndarray] | None = None, visible: np.ndarray | None = None) -> Pinned:
+    """Show the plane, its decoded digit and the z sliders; return the pinned point and the selection. A link's
+    `z=x,y` pins that point, and the pinned point goes back into the URL (ui/links).
 
     Args:
         means: (N, latent_dim) test latent means, drawn at their `dims` coordinates and coloured by `labels`.
         dims: the horizontal and vertical latent dimensions (dims[1] = -1 for a 1-dimensional latent space).
         base: (latent_dim,) the values of the dimensions not shown.
         span: the plane covers [-span, span] on both axes.
+        log_var: (N, latent_dim) the test digits' posterior log-variances, for the μ ± 2σ ellipse.
+        colour: (what, values (N,)) to colour the dots by a per-digit quantity instead of the label.
+        visible: (N,) bool, the dots the label filter keeps: the others are dimmed and cannot be selected.
     """
     state, plane = st.session_state, _state()
     if _full_run():  # the component may have been mounted afresh, and a new one shows the point last sent
@@ -171,24 +282,35 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
         state[key] = float(np.clip(state.get(key, kept), -span, span))
     if dims[1] < 0:
         state[Z_KEYS[1]] = 0.0
+    xy = np.stack([means[:, dims[0]], means[:, dims[1]] if dims[1] >= 0 else np.zeros(len(means))], axis=1)
+    if plane.jump is not None:  # the number input asked for a test digit: its μ on the shown dimensions
+        if 0 <= plane.jump < len(labels):
+            state[Z_KEYS[0]], state[Z_KEYS[1]] = (float(np.clip(v, -span, span)) for v in xy[plane.jump])
+            plane.digit = plane.jump
+        plane.jump = None
     z = np.asarray(base, np.float32).copy()
     z[dims[0]] = state[Z_KEYS[0]]
     if dims[1] >= 0:
         z[dims[1]] = state[Z_KEYS[1]]
     clicked = plane.digit if plane.digit is not None and 0 <= plane.digit < len(labels) else None
 
-    point = [state[Z_KEYS[0]], state[Z_KEYS[1]], clicked]
+    point = [state[Z_KEYS[0]], state[Z_KEYS[1]], clicked, plane.box]
     if plane.shown != point:
         plane.sends += 1
         plane.sent = plane.shown = point
 
-    xy = np.stack([means[:, dims[0]], means[:, dims[1]] if dims[1] >= 0 else np.zeros(len(means))], axis=1)
+    sigma = None
+    if log_var is not None:
+        sigma = np.exp(0.5 * np.asarray(log_var, np.float64)[:, [d for d in dims if d >= 0]])  # (N, 1 or 2)
+        sigma = np.pad(sigma, ((0, 0), (0, 2 - sigma.shape[1])))  # a 1-dimensional latent: no height
     names = [f"z{dims[0] + 1}", f"z{dims[1] + 1}" if dims[1] >= 0 else "(unused)"]
     header = {"dims": list(dims), "names": names, "base": [float(v) for v in base], "span": span,
-              "pinned": plane.sent[:2], "digit": plane.sent[2], "sent": plane.sends, "colours": list(PALETTE)}
-    data = payload(_weights(ref.name, ref.file_hash), ref.file_hash, xy, labels,
-                   f"{ref.file_hash}-{dims}-{span}", header)
-    result = _plane(key=KEY, data=data, on_pin_change=_take_pin, on_ready_change=lambda: None)
+              "pinned": plane.sent[:2], "digit": plane.sent[2], "box": plane.sent[3], "sent": plane.sends,
+              "colours": list(PALETTE), "colour": "label" if colour is None else colour[0]}
+    data = payload(_weights(ref.name, ref.file_hash), ref.file_hash, xy, labels, header, sigma,
+                   None if colour is None else colour[1], visible)
+    result = _plane(key=KEY, data=data, on_pin_change=_take_pin, on_select_change=_take_select,
+                    on_ready_change=lambda: None)
     ready = bool(getattr(result, "ready", False))
 
     left, right = st.columns(2)
@@ -204,7 +326,10 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
     plane.pinned = z.tolist()
     plane.kept = (state[Z_KEYS[0]], state[Z_KEYS[1]])
     links.share(z=f"{links.number(state[Z_KEYS[0]])},{links.number(state[Z_KEYS[1]])}")
-    return Pinned(z, clicked)
+    selected = None
+    if plane.box is not None:
+        selected = np.flatnonzero(inside(xy.astype(np.float32), plane.box) & (True if visible is None else visible))
+    return Pinned(z, clicked, selected)
 
 
 def pinned_z() -> list[float] | None:
