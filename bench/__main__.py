@@ -30,6 +30,7 @@ def main() -> None:
         ("Inference hot paths", ["bench.hot_paths", "--out", "/dev/null"]),
         ("The app in headless Chromium", ["bench.app_latency", "--clicks", "20" if args.quick else "50"]),
         ("Server memory, every page with two models", ["bench.app_memory"]),
+        ("The lean server against the Keras server", ["bench.lean_server", "--rounds", "1" if args.quick else "2"]),
         ("The app under load", ["bench.app_load", "--sessions", "4" if args.quick else "16", "--duration",
                                 "30" if args.quick else "120"]),
         ("Training throughput and the floor", ["bench.train_throughput", "--epochs", "2" if args.quick else "4"]),

@@ -23,8 +23,8 @@ from vae_core.store import models_root
 
 LOG = Path("/tmp/vae-bench-memory.log")
 # every page of app.py, by URL path ("" is the explorer)
-EVERY_PAGE = ("", "training", "projections", "reconstructions", "samples", "compare", "interpolation", "anomalies",
-              "representations", "train")
+EVERY_PAGE = ("", "training", "projections", "reconstructions", "samples", "compare", "interpolation", "holes",
+              "anomalies", "representations", "train")
 
 
 def choose_model(pg, name: str) -> None:
