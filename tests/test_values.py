@@ -305,13 +305,37 @@ def test_comparison_row_puts_each_figure_in_its_column():
     run = {"epochs_run": 30, "training_seconds": 450.0}
     metrics = {"negative_elbo": 101.0, "reconstruction_loss": 80.0, "kl_loss": 21.0, "iwae_bound": 97.0,
                "knn_accuracy": 0.93, "active_units": 6, "latent_dim": 8,
-               "prior_samples": {"share_confident": 0.71, "digits_covered": 10}}
+               "prior_samples": {"share_confident": 0.71, "digits_covered": 10},
+               "priors": {"standard": {"confident_share": 0.69, "fid": 41.5},
+                          "learned": {"confident_share": 0.88, "fid": 12.25, "method": "gmm"}}}
     assert comparison_row("m", config, run, metrics) == {
         "model": "m", "kind": "VAE", "latent_dim": 8, "beta": 0.5, "test −ELBO": 101.0, "reconstruction": 80.0,
         "KL": 21.0, "IWAE bound": 97.0, "kNN accuracy": 0.93, "active units": 6, "samples read (≥0.9)": 0.71,
-        "digits in samples": 10, "epochs": 30, "training min": 7.5}
+        "digits in samples": 10, "learned prior: samples read (≥0.9)": 0.88, "learned prior FID": 12.25,
+        "N(0, I) FID": 41.5, "epochs": 30, "training min": 7.5}
+    no_learned = comparison_row("m", config, run, {**metrics, "priors": {"standard": {"fid": 41.5}, "learned": None}})
+    assert (no_learned["learned prior: samples read (≥0.9)"], no_learned["learned prior FID"]) == (None, None)
+    assert no_learned["N(0, I) FID"] == 41.5
     empty = comparison_row("n", {}, {}, {})
     assert empty["kind"] == "VAE" and all(v is None for k, v in empty.items() if k not in ("model", "kind"))
+
+
+def test_prior_rows_put_each_priors_figures_in_their_columns():
+    from vae_core.family import prior_rows
+
+    shares = [0.1, 0.05, 0.15, 0.1, 0.0, 0.2, 0.1, 0.1, 0.1, 0.1]
+    metrics = {"priors": {"standard": {"n": 10000, "confident_share": 0.4, "digits_covered": 9,
+                                       "class_shares": shares, "fid": 30.0},
+                          "learned": {"n": 10000, "confident_share": 0.9, "digits_covered": 10,
+                                      "class_shares": [0.1] * 10, "fid": 5.0, "method": "gmm"}}}
+    learned, standard = prior_rows(metrics)
+    assert learned == {"prior": "learned prior (gmm)", "samples": 10000, "read (≥0.9)": 0.9, "digits covered": 10,
+                       **{str(d): 0.1 for d in range(10)}, "FID": 5.0}
+    assert standard["prior"] == "N(0, I)" and standard["4"] == 0.0 and standard["5"] == 0.2
+    assert (standard["read (≥0.9)"], standard["FID"]) == (0.4, 30.0)
+    only = prior_rows({"priors": {"standard": metrics["priors"]["standard"], "learned": None}})
+    assert [r["prior"] for r in only] == ["N(0, I)"]
+    assert prior_rows({}) == [] and prior_rows({"priors": "damaged"}) == []
 
 
 def test_evaluate_model_figures_of_a_stand_in_by_hand():

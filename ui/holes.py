@@ -24,9 +24,10 @@ def draws_by_density(ref: R.ModelRef, z: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def density_chart(grid: dict[str, np.ndarray], dims: tuple[int, int], draws: np.ndarray, log_q: np.ndarray,
-                  floor: float) -> go.Figure:
+                  floor: float, learned: tuple[np.ndarray, np.ndarray] | None = None) -> go.Figure:
     """log q(z) on the plane (values under `floor` drawn as the floor), N(0, I)'s 1-2-3σ contours, and the draws
-    coloured by log q at them."""
+    (M, 2) coloured by log q at them (M,); `learned`: the learned prior's draws and their log q, drawn as diamonds
+    on the same colour scale."""
     axis = grid["axis"]
     names = (f"z{dims[0] + 1}", f"z{dims[1] + 1}")
     fig = go.Figure(go.Heatmap(x=axis, y=axis, z=np.maximum(grid["log_q"], floor), colorscale="Greys",
@@ -39,11 +40,20 @@ def density_chart(grid: dict[str, np.ndarray], dims: tuple[int, int], draws: np.
                              contours=dict(coloring="none", start=levels[0], end=levels[-1],
                                            size=levels[1] - levels[0]),
                              line=dict(color="#1f77b4", width=1.5, dash="dash"), name="N(0, I): 1, 2, 3 σ"))
-    fig.add_trace(go.Scatter(x=draws[:, 0], y=draws[:, 1], mode="markers", name="prior draws",
-                             marker=dict(size=9, color=log_q, colorscale="RdYlGn", line=dict(width=1, color="black"),
-                                         colorbar=dict(title="log q at draw", x=1.16)),
-                             hovertemplate="log q %{marker.color:.2f}<extra>draw</extra>"))
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
+    sets = [("N(0, I) draws", "circle", draws, log_q)]
+    if learned is not None:
+        sets.append(("learned prior draws", "diamond", *learned))
+    # one colour scale for both sets: the same colour means the same density whichever prior drew the point
+    values = np.concatenate([s[3] for s in sets])
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    for k, (name, symbol, xy, colour) in enumerate(sets):
+        fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
+                                 marker=dict(size=9, symbol=symbol, color=colour, colorscale="RdYlGn", cmin=low,
+                                             cmax=high, line=dict(width=1, color="black"), showscale=k == 0,
+                                             colorbar=dict(title="log q at draw", x=1.16)),
+                                 hovertemplate=f"log q %{{marker.color:.2f}}<extra>{name}</extra>"))
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), showlegend=learned is not None,
+                      legend=dict(orientation="h", y=1.06, x=0),
                       xaxis=dict(title=names[0], range=[axis[0], axis[-1]]),
                       yaxis=dict(title=names[1], range=[axis[0], axis[-1]], scaleanchor="x"))
     return fig

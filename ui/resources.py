@@ -156,6 +156,39 @@ def samples(ref: ModelRef, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return sample_prior(loaded(ref).fast, n, seed)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _learned_prior(name: str, file_hash: str, latent_dim: int, stamp: int | None):
+    from vae_core.prior import load_prior
+
+    return load_prior(store.model_dir(name), file_hash, latent_dim)
+
+
+def _prior_stamp(ref: ModelRef) -> int | None:
+    from vae_core.prior import prior_path
+
+    try:
+        return prior_path(store.model_dir(ref.name), ref.file_hash).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def learned_prior(ref: ModelRef):
+    """The learned prior stored for this model file (vae_core.prior.MixturePrior), or None when there is none.
+
+    Keyed by the prior file's modification time too: `python -m vae_core prior` adds or refits it while the model
+    file (and so its hash) stays the same."""
+    return _learned_prior(ref.name, ref.file_hash, loaded(ref).config.latent_dim, _prior_stamp(ref))
+
+
+def prior_samples(ref: ModelRef, which: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(z (n, latent_dim), images (n, 28, 28)) of n seeded draws from the "learned" prior or the "standard"
+    N(0, I) (the same draws as `samples`); "learned" needs a stored prior (see `learned_prior`)."""
+    from vae_core.prior import draw
+
+    z = draw(which, learned_prior(ref) if which == "learned" else None, loaded(ref).config.latent_dim, n, seed)
+    return z, decode(ref, z)
+
+
 def describe_digits(ref: ModelRef, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(z_mean, reconstruction, negative ELBO) of images, from one encoding."""
     from vae_core.evaluate import describe_digits as compute

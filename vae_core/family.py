@@ -1,4 +1,4 @@
-"""Figures that compare models of the family: prior-sample quality, path smoothness, the metrics table.
+"""Figures that compare models of the family: prior-sample quality, path smoothness, the metrics tables.
 
 Arrays and dicts in, arrays and dicts out; no Streamlit, no figures.
 """
@@ -45,6 +45,7 @@ def comparison_row(name: str, config: dict, run: dict, metrics: dict) -> dict:
     """One model's line of the comparison table from its config.json parts and metrics.json (None = n/a)."""
     autoencoder = config.get("kind", "vae") == "ae"
     samples = metrics.get("prior_samples") or {}
+    priors = _priors(metrics)
     return {
         "model": name,
         "kind": "autoencoder" if autoencoder else "VAE",
@@ -58,9 +59,41 @@ def comparison_row(name: str, config: dict, run: dict, metrics: dict) -> dict:
         "active units": metrics.get("active_units"),
         "samples read (≥0.9)": samples.get("share_confident"),
         "digits in samples": samples.get("digits_covered"),
+        "learned prior: samples read (≥0.9)": priors["learned"].get("confident_share"),
+        "learned prior FID": priors["learned"].get("fid"),
+        "N(0, I) FID": priors["standard"].get("fid"),
         "epochs": run.get("epochs_run"),
         "training min": None if run.get("training_seconds") is None else run["training_seconds"] / 60,
     }
+
+
+def _priors(metrics: dict) -> dict[str, dict]:
+    """metrics.json's "priors" ({"standard": report, "learned": report or None}, vae_core.prior.compare_priors)
+    with {} for a prior not measured."""
+    priors = metrics.get("priors")
+    priors = priors if isinstance(priors, dict) else {}
+    return {which: priors.get(which) if isinstance(priors.get(which), dict) else {}
+            for which in ("learned", "standard")}
+
+
+PRIOR_NAMES = {"learned": "learned prior", "standard": "N(0, I)"}
+
+
+def prior_rows(metrics: dict) -> list[dict]:
+    """The table of how the shipped classifier reads each prior's decoded samples, from metrics.json's "priors":
+    one row per measured prior (learned first) with its confident share, digits covered, each digit's share of the
+    confident samples ("0" … "9") and the FID; [] when neither was measured."""
+    rows = []
+    for which, report in _priors(metrics).items():
+        if not report:
+            continue
+        shares = report.get("class_shares")
+        shares = shares if isinstance(shares, list) and len(shares) == 10 else [None] * 10
+        rows.append({"prior": PRIOR_NAMES[which] + (f" ({report['method']})" if report.get("method") else ""),
+                     "samples": report.get("n"), "read (≥0.9)": report.get("confident_share"),
+                     "digits covered": report.get("digits_covered"),
+                     **{str(d): share for d, share in enumerate(shares)}, "FID": report.get("fid")})
+    return rows
 
 
 class PlaneBasis:

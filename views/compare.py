@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import family as F
+from ui import links
 from ui import resources as R
 from ui.compare_charts import loss_overlay, planes, rate_distortion, score_bars
 from ui.digit_input import digit_input
@@ -19,11 +20,20 @@ st.markdown(
     "what lets it generate from random draws. **β** weighs that term: more β, smoother and more overlapping "
     "codes, blurrier reconstructions; less β, sharper reconstructions and a code that uses more dimensions.")
 
+MODELS_KEY = "compare_models"
 names = list_models()
-default = [n for n in ("default", "ae", "beta4", "latent16", "latent16-lowbeta") if n in names] or names[:3]
-chosen = st.multiselect("Models", names, default=default, max_selections=6,
+asked = links.take("models")
+if asked is not None:
+    st.session_state[MODELS_KEY] = [n for n in asked if n in names]
+elif not isinstance(st.session_state.get(MODELS_KEY), list):
+    st.session_state[MODELS_KEY] = [n for n in ("default", "ae", "beta4", "latent16", "latent16-lowbeta")
+                                    if n in names] or names[:3]
+else:  # a model removed since the last run would make the widget refuse its own state
+    st.session_state[MODELS_KEY] = [n for n in st.session_state[MODELS_KEY] if n in names]
+chosen = st.multiselect("Models", names, key=MODELS_KEY, max_selections=links.MAX_MODELS,
                         help="Up to six model folders from models/")
 chosen = list(dict.fromkeys(n for n in chosen if n in names))[:6]  # a forged widget value cannot ask for more
+links.share(models=",".join(chosen) if chosen else None)
 if len(chosen) < 2:
     st.info("Pick two or more models to compare.")
     st.stop()
@@ -49,15 +59,21 @@ st.caption(f"The same {F.PLANE_POINTS:,} test digits in every panel, coloured by
            "(z₁, z₂) of a 2-D model, a projection of a wider one. The AE's plane "
            "has no fixed scale or centre; a VAE's codes crowd around the origin, the prior's mode.")
 
-st.subheader("Samples from the prior N(0, I)")
+st.subheader("Samples from the priors")
 seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="compare_seed")
 cols = st.columns(len(refs))
 for col, ref in zip(cols, refs, strict=True):
     with col:
-        _, samples = R.samples(ref, 16, int(seed))
-        gallery(samples, columns=4, scale=2, caption=ref.name)
-st.caption("The decoder's output for random z ~ N(0, I). A VAE was trained to decode such z; the AE never "
-           "was, so most of its draws fall where no training code lives and come out as smudges.")
+        st.markdown(f"**{ref.name}**")
+        if R.learned_prior(ref) is not None:
+            gallery(R.prior_samples(ref, "learned", 16, int(seed))[1], columns=4, scale=2, caption="learned prior")
+        else:
+            st.caption("N(0, I) only: no learned prior stored")
+        gallery(R.prior_samples(ref, "standard", 16, int(seed))[1], columns=4, scale=2, caption="N(0, I)")
+st.caption("The decoder's output for random z from each model's learned prior (a Gaussian mixture fitted to its "
+           "training digits' codes, `python -m vae_core prior --model NAME`) and from N(0, I). A VAE was trained "
+           "to decode z ~ N(0, I), but its codes rarely fill it; the AE never was, so most of its N(0, I) draws "
+           "fall where no training code lives and come out as smudges. The learned prior draws where the codes are.")
 
 st.subheader("Loss curves")
 curve = st.radio("Curve", ["val_reconstruction_loss", "val_kl_loss", "val_loss"], horizontal=True,
@@ -73,12 +89,21 @@ rows = [comparison_row(ref.name, to_dict(R.loaded(ref).config), R.loaded(ref).ex
 st.dataframe(rows, hide_index=True, width="stretch", column_config={
     "kNN accuracy": st.column_config.NumberColumn(format="percent"),
     "samples read (≥0.9)": st.column_config.NumberColumn(
-        format="percent", help="share of 1,000 prior samples an MNIST classifier reads with confidence ≥ 0.9"),
+        format="percent", help="share of 1,000 N(0, I) samples an MNIST classifier reads with confidence ≥ 0.9"),
+    "learned prior: samples read (≥0.9)": st.column_config.NumberColumn(
+        format="percent", help="share of 10,000 learned-prior samples an MNIST classifier reads with confidence "
+                               "≥ 0.9"),
+    "learned prior FID": st.column_config.NumberColumn(
+        format="%.1f", help="MNIST FID of 10,000 learned-prior samples against the test digits (lower is closer)"),
+    "N(0, I) FID": st.column_config.NumberColumn(
+        format="%.1f", help="MNIST FID of 10,000 N(0, I) samples against the test digits (lower is closer)"),
     "active units": st.column_config.NumberColumn(help="latent dimensions with Cov_x(E[z|x]) > 0.01 "
                                                        "(Burda et al. 2016)"),
     "training min": st.column_config.NumberColumn(format="%.0f")})
 st.caption("Test set, nats per image (`python -m vae_core evaluate`). An AE has no KL, ELBO or IWAE bound: "
-           "it defines no probability of an image. Active units count the dimensions the code really uses.")
+           "it defines no probability of an image. Active units count the dimensions the code really uses. "
+           "FID: the Fréchet distance between the MNIST classifier's penultimate-layer features of the samples and "
+           "of the test digits (`python -m vae_core prior` measures both priors).")
 
 points = [(r["model"], r["KL"], r["reconstruction"]) for r in rows
           if r["KL"] is not None and r["reconstruction"] is not None]

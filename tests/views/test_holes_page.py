@@ -13,7 +13,7 @@ def test_holes_page_median_density_of_the_draws_matches_a_direct_computation(app
 
     open_page(app, "holes")
     text = next(m.value for m in app.markdown if "median log q(z)" in m.value)
-    shown = float(re.search(r"these draws have a median of \*\*(-?[\d.]+)\*\*", text).group(1))
+    shown = float(re.search(r"the N\(0, I\) draws have a median of \*\*(-?[\d.]+)\*\*", text).group(1))
     mean, log_var = tiny.fast.encode(mnist.x_test)
     z, _ = sample_prior(tiny.fast, 40, 0)  # the page's defaults: 40 draws, seed 0
     var = np.exp(log_var.astype(np.float64))

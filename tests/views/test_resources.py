@@ -64,12 +64,15 @@ def test_release_freed_memory_returns_a_fragmented_heap():
 
 def test_the_server_side_loads_no_tensorflow():
     """Every ui module and what the pages call (encode, decode, grid, samples, scores, IWAE, digits read, the
-    browser's decoder file) in a fresh process: neither TensorFlow nor Keras gets imported."""
+    browser's decoder file, the learned prior read, fitted and sampled) in a fresh process: neither TensorFlow nor
+    Keras gets imported."""
     script = (
         "import importlib, pkgutil, sys, numpy as np\n"
         "for m in pkgutil.iter_modules(['ui']): importlib.import_module('ui.' + m.name)\n"
         "from ui import app_data, family, holes, latent_plane, resources\n"
         "from vae_core import anomaly, classifier, compress, embed, evaluate, export, generate, represent, store\n"
+        "from vae_core import prior\n"
+        "from vae_core.family import prior_rows\n"
         "from vae_core.artifacts import load_model\n"
         "for name in ('default', 'ae'):\n"
         "    m = load_model(name, store.PROJECT_ROOT / 'models', lean=True)\n"
@@ -77,6 +80,10 @@ def test_the_server_side_loads_no_tensorflow():
         "    evaluate.describe_digits(m, x); evaluate.per_image_losses(m, x); anomaly.score_images(m, x, k=3)\n"
         "    generate.decode_grid(m.fast, 15, 3.0); generate.sample_prior(m.fast, 20, 0)\n"
         "    generate.traversals(m.fast, np.zeros(2)); export.decoder_tensors(m); classifier.read_digits(x)\n"
+        "    ref = resources.model_ref(name); resources.learned_prior(ref)\n"
+        "    resources.prior_samples(ref, 'standard', 5, 0)\n"
+        "    fitted = prior.fit_prior(*resources.latent_stats(name, ref.file_hash)[:300].transpose(1, 0, 2))\n"
+        "    m.fast.decode(prior.draw('learned', fitted, 2, 5, 0)); prior_rows({})\n"
         "resources._import_umap_without_tensorflow(); import umap; assert umap.UMAP\n"
         "print(sorted({'tensorflow', 'keras'} & set(sys.modules)))\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=300)
