@@ -43,9 +43,10 @@ if dim > 2:
         links.reject("anchor", f"the test digits are 0 to {len(labels) - 1}")
     elif asked_anchor is not None:
         st.session_state["explorer_anchor"] = asked_anchor
-    for key, default in (("explorer_d1", 0), ("explorer_d2", 1)):  # another model may have had more dimensions
-        if st.session_state.get(key, default) not in range(dim):
-            st.session_state[key] = default
+    for key, default, allowed in (("explorer_d1", 0, range(dim)), ("explorer_d2", 1, range(dim)),
+                                  ("explorer_anchor", -1, range(-1, len(labels)))):
+        if st.session_state.get(key) not in allowed:
+            st.session_state[key] = default  # a first visit, or another model had more dimensions
     c1, c2, c3 = st.columns(3)
     d1 = c1.selectbox("Horizontal dimension", range(dim), key="explorer_d1", format_func=lambda i: f"z{i + 1}")
     d2 = c2.selectbox("Vertical dimension", range(dim), key="explorer_d2", format_func=lambda i: f"z{i + 1}")
@@ -53,12 +54,13 @@ if dim > 2:
         st.warning("Pick two different dimensions.")
         st.stop()
     dims = (d1, d2)
-    anchor = c3.number_input("Other dimensions at test digit # (−1 = all zero)", -1, len(labels) - 1, -1,
+    anchor = c3.number_input("Other dimensions at test digit # (−1 = all zero)", -1, len(labels) - 1,
                              key="explorer_anchor")
     if anchor >= 0:
         base = means[anchor].copy()
         digit(images[anchor], f"anchor: test #{anchor}, label {labels[anchor]}", width=84)
-    links.share(dims=f"{d1},{d2}", anchor=str(anchor) if anchor >= 0 else None)
+    # the defaults (z1, z2, all zero) stay out of the URL: a link without them means them
+    links.share(dims=None if dims == (0, 1) else f"{d1},{d2}", anchor=str(anchor) if anchor >= 0 else None)
 else:
     links.share(dims=None, anchor=None)
 # the plane covers [-span, span] on both axes: at least the prior's ±4, more when the codes spread further

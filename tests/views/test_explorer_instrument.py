@@ -156,3 +156,21 @@ def test_a_box_is_ordered_and_null_clears():
 
     assert box_values({"box": [1, 2, -1, -2]}) == [-1.0, -2.0, 1.0, 2.0]
     assert box_values({"box": None}) is None
+
+
+def test_a_link_sets_the_dimensions_and_the_anchor_and_gets_them_back(models_env, mnist):
+    from tests.views.test_links_pages import link_warnings, open_link
+
+    at = open_link("explorer", "model=tiny3&dims=2,0&anchor=5")
+    assert at.selectbox(key="explorer_d1").value == 2 and at.selectbox(key="explorer_d2").value == 0
+    assert at.number_input(key="explorer_anchor").value == 5
+    assert _payload(at)[0]["dims"] == [2, 0] and link_warnings(at) == []
+    assert at.query_params["dims"] == "2,0" and at.query_params["anchor"] == "5"
+    at.selectbox(key="explorer_d1").set_value(1)
+    at.run()
+    assert at.query_params["dims"] == "1,0"
+
+    at = open_link("explorer", "model=tiny3&dims=0,7")  # tiny3 has no z8: one line, the defaults
+    (line,) = link_warnings(at)
+    assert "dims (this model has 3 latent dimensions" in line
+    assert _payload(at)[0]["dims"] == [0, 1] and "dims" not in at.query_params
