@@ -3,10 +3,14 @@
 A page reads what a link asks for with `take(name)` (a value arrives once, when the URL changed to carry it) and
 writes its current state back with `share(name=value, ...)`. `arrive` reads the URL on each full run, before the
 page: it checks every parameter's size and form, and anything malformed or hostile (NaN, an unknown model, a
-100 kB value, 10,000 indices) is dropped with one line on the page, never an exception. Checks that need the model
-(its latent size, the test set's length) are the page's, which reports a failure with `reject`.
+100 kB value, 10,000 indices, a key given twice) is dropped from the URL with one line on the page, never an
+exception. Checks that need the model (its latent size, the test set's length) are the page's, which reports a
+failure with `reject`; it joins the same line, so a link gives at most one warning.
 
-Streamlit clears the query string when the visitor switches pages, so each page shares its state on every run.
+The browser clears the query string when the visitor switches pages (only widget-bound and embed parameters
+survive), so the sidebar and each page share their state on every run. Where a page change keeps it (AppTest,
+`st.switch_page` with parameters) `arrive` removes what this session wrote for the previous page, so the URL
+never carries another page's state.
 """
 
 from __future__ import annotations
@@ -18,20 +22,26 @@ from typing import Any
 
 import streamlit as st
 from streamlit.components.v2 import component
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .indices import MAX_TEXT, parse_indices
 
-MAX_QUERY = 2000  # characters in the whole query string: a link of this app needs a few hundred
 MAX_VALUE = MAX_TEXT  # characters in one value (the longest is an index list)
 MAX_MODELS = 6  # the comparison's limit
-_SEEN = "links_seen"  # {name: [values]}: the query string as this session last saw or wrote it
+EVERY_PAGE = ("model",)  # shared by the sidebar on every page, so a page change keeps it
+_SEEN = "links_seen"  # {name: [values]}: this app's parameters as this session last saw or wrote them
+_WROTE = "links_wrote"  # the names whose current URL value this session wrote itself
+_PAGE = "links_page"  # the page of the last full run
 _PENDING = "links_pending"  # this run's checked values that the URL newly asks for
-_NUMBER = re.compile(r"-?\d{1,6}(\.\d{1,12})?([eE]-?\d{1,2})?", re.ASCII)
-_INTEGER = re.compile(r"-?\d{1,10}", re.ASCII)
+_NOTICE = "links_notice"  # this full run's one warning: [slot, problems]
+# ASCII digits only: str.isdigit and int() also accept '١٧' or '１７', which no link of this app writes
+_NUMBER = re.compile(r"-?[0-9]{1,6}(\.[0-9]{1,12})?([eE]-?[0-9]{1,2})?")
+_INTEGER = re.compile(r"-?[0-9]{1,10}")
+_INDICES = re.compile(r"[0-9, -]+")
 
 
 def _floats(text: str, count: int, bound: float) -> tuple[float, ...]:
-    parts = text.split(",")
+    parts = text.split(",", count)  # never more than count + 1 pieces, however many commas
     if len(parts) != count or not all(_NUMBER.fullmatch(p) for p in parts):
         raise ValueError(f"not {count} numbers separated by commas")
     values = tuple(float(p) for p in parts)
@@ -47,7 +57,7 @@ def _int(text: str, lo: int, hi: int) -> int:
 
 
 def _dims(text: str) -> tuple[int, int]:
-    parts = text.split(",")
+    parts = text.split(",", 2)
     if len(parts) != 2:
         raise ValueError("not two dimensions separated by a comma")
     dims = (_int(parts[0], 0, 4095), _int(parts[1], 0, 4095))
@@ -64,7 +74,12 @@ def _endpoint(text: str) -> tuple[str, Any]:
 
 
 def _indices(text: str) -> str:
-    parse_indices(text, 10**6)  # the form and the count; the page checks the range against its test set
+    if not _INDICES.fullmatch(text):
+        raise ValueError("not indices and ranges such as 0-9,17")
+    try:
+        parse_indices(text, 10**6)  # the form and the count; the page checks the range against its test set
+    except ValueError as exc:
+        raise ValueError(str(exc).split(":")[0]) from None  # without the part it quotes: nothing echoed
     return text
 
 
@@ -78,7 +93,7 @@ def _model(names: list[str]) -> Callable[[str], str]:
 
 def _models(names: list[str]) -> Callable[[str], list[str]]:
     def check(text: str) -> list[str]:
-        chosen = list(dict.fromkeys(text.split(",")))
+        chosen = list(dict.fromkeys(text.split(",", MAX_MODELS)))
         if len(chosen) > MAX_MODELS or any(n not in names for n in chosen):
             raise ValueError(f"not up to {MAX_MODELS} models of this app")
         return chosen
@@ -99,67 +114,99 @@ def parsers(names: list[str]) -> dict[str, Callable[[str], Any]]:
     }
 
 
-def parse(query: Mapping[str, list[str]], names: list[str]) -> tuple[dict[str, Any], list[str]]:
-    """({name: checked value}, one "name (why)" per parameter dropped) of a query string's parameters.
+def parse(query: Mapping[str, list[str]], names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """({name: checked value}, {name: why it was dropped}) of a query string's parameters (each a list of values).
 
-    Unknown names are left alone (they are not this app's); a name given twice, a value over MAX_VALUE characters
-    or a whole query over MAX_QUERY characters is dropped, as is anything its parser refuses."""
-    if sum(len(k) + sum(len(v) + 1 for v in values) + 1 for k, values in query.items()) > MAX_QUERY:
-        return {}, [f"the whole query (longer than {MAX_QUERY:,} characters)"]
+    Names that are not this app's are left alone (Streamlit's embed options, a tracker's tags). A name given more
+    than once, or a value over MAX_VALUE characters, is dropped before any parsing, as is anything its parser
+    refuses. The reasons are fixed phrases: nothing from the URL is echoed onto the page."""
     checks = parsers(names)
-    values, problems = {}, []
+    values, problems = {}, {}
     for name, given in query.items():
         if name not in checks:
             continue
         if len(given) != 1:
-            problems.append(f"{name} (given {len(given)} times)")
+            problems[name] = f"given {len(given)} times"
         elif len(given[0]) > MAX_VALUE:
-            problems.append(f"{name} (longer than {MAX_VALUE} characters)")
+            problems[name] = f"longer than {MAX_VALUE} characters"
         else:
             try:
                 values[name] = checks[name](given[0])
             except ValueError as exc:
-                problems.append(f"{name} ({exc})")
+                problems[name] = str(exc)
     return values, problems
 
 
-def _say(problems: list[str]) -> None:
-    st.warning(f"Part of the link was ignored, the default shown instead: {'; '.join(problems)}.", icon="🔗")
+def _full_run() -> bool:
+    ctx = get_script_run_ctx()
+    return ctx is None or not ctx.fragment_ids_this_run
+
+
+def _say(problems: Mapping[str, str]) -> None:
+    """One warning per full run: a later problem of the same run rewrites it with all of them."""
+    notice = st.session_state.get(_NOTICE) if _full_run() else None
+    if notice is None:
+        notice = [st.empty(), {}]
+        if _full_run():
+            st.session_state[_NOTICE] = notice
+    notice[1].update(problems)
+    reasons = "; ".join(f"{name} ({why})" for name, why in notice[1].items())
+    notice[0].warning(f"Part of the link was ignored, the default shown instead: {reasons}.", icon="🔗")
 
 
 def arrive(names: list[str]) -> None:
-    """Read the URL at the start of a full run: the parameters it newly carries become this run's `take`s."""
-    state = st.session_state
-    query = {name: st.query_params.get_all(name) for name in st.query_params}
-    seen = state.get(_SEEN) or {}
+    """Read the URL at the start of a full run: the parameters it newly carries become this run's `take`s, and
+    those it carries but cannot use are removed from it with one line on the page."""
+    state, checks = st.session_state, parsers(names)
+    state[_NOTICE] = None
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx is not None else None
+    seen, wrote = state.get(_SEEN) or {}, state.get(_WROTE) or set()
+    query = {name: st.query_params.get_all(name) for name in st.query_params if name in checks}
+    if state.get(_PAGE, page) != page:  # another page's state, kept by this page change: not the view shown now
+        for name in [n for n in query if n in wrote and n not in EVERY_PAGE and seen.get(n) == query[n]]:
+            del st.query_params[name]
+            del query[name]
+    state[_PAGE] = page
     new = {name: given for name, given in query.items() if seen.get(name) != given}
-    state[_SEEN] = query
     state[_PENDING], problems = parse(new, names)
+    for name in problems:
+        del st.query_params[name]
+        del query[name]
+    state[_SEEN], state[_WROTE] = query, {n for n in wrote if n in query and n not in new}
     if problems:
         _say(problems)
 
 
 def take(name: str) -> Any | None:
-    """The checked value the URL newly asks for under `name`, once per arrival; None when there is none."""
+    """The checked value the URL newly asks for under `name`, once per arrival; None when there is none (and in a
+    fragment's own run, which does not read the URL)."""
+    if not _full_run():
+        return None
     return (st.session_state.get(_PENDING) or {}).pop(name, None)
 
 
 def reject(name: str, why: str) -> None:
-    """A value `take` gave that does not fit this page (e.g. a dimension the model lacks): one line, then defaults."""
-    _say([f"{name} ({why})"])
+    """A value `take` gave that does not fit this page (e.g. a dimension the model lacks): it joins this run's one
+    line, and the page shows its default."""
+    _say({name: why})
 
 
 def share(**values: str | None) -> None:
     """Put the view's state in the URL (None removes a parameter); unchanged values send nothing."""
     seen = st.session_state.setdefault(_SEEN, {})
+    wrote = st.session_state.setdefault(_WROTE, set())
     for name, value in values.items():
         if value is None:
             if name in st.query_params:
                 del st.query_params[name]
             seen.pop(name, None)
-        elif st.query_params.get_all(name) != [value]:
-            st.query_params[name] = value
+            wrote.discard(name)
+        else:
+            if st.query_params.get_all(name) != [value]:
+                st.query_params[name] = value
             seen[name] = [value]
+            wrote.add(name)
 
 
 def number(value: float) -> str:

@@ -8,7 +8,7 @@ from ui import resources as R
 from ui.compare_charts import paths_on_plane, step_change_chart
 from ui.current import current_model
 from ui.digit_input import digit_input
-from ui.interpolation_state import CLICK_TARGET, ENDPOINTS, PLANE_KEY, apply_plane_click, endpoint_key
+from ui.interpolation_state import CLICK_TARGET, ENDPOINTS, PLANE_KEY, SOURCES, endpoint_key, prepare_endpoints
 from ui.widgets import gallery
 from vae_core.family import PlaneBasis, step_changes
 from vae_core.generate import latent_path
@@ -25,7 +25,8 @@ ref = current_model()
 images, labels = R.test_set()
 means = R.z_mean(ref)
 basis = PlaneBasis(means[:2000])
-apply_plane_click(basis)  # a click on the plane below (previous run) sets an endpoint before the widgets exist
+# a link's endpoints (a=, b=) or a click on the plane below (previous run) set the endpoints before the widgets exist
+prepare_endpoints(len(labels))
 
 names = [n for n in list_models() if n != ref.name]
 autoencoders = F.autoencoders(names)
@@ -39,12 +40,11 @@ endpoints = {}
 for column, side in zip(st.columns(2), ENDPOINTS, strict=True):
     with column:
         st.markdown(f"**Endpoint {side}**")
-        source = st.radio("From", ["Test digit", "Point on the plane", "Your digit"], horizontal=True,
-                          key=endpoint_key(side, "source"))
-        if source == "Test digit":
+        source = st.radio("From", SOURCES, horizontal=True, key=endpoint_key(side, "source"))
+        if source == SOURCES[0]:
             index = int(st.number_input("Test digit #", 0, len(labels) - 1, key=endpoint_key(side, "index")))
             endpoints[side] = (images[index], means[index], f"test digit #{index} (label {labels[index]})")
-        elif source == "Point on the plane":
+        elif source == SOURCES[1]:
             a, b = st.columns(2)
             x = a.number_input(basis.names[0], -10.0, 10.0, key=endpoint_key(side, "x"), step=0.1)
             y = b.number_input(basis.names[1], -10.0, 10.0, key=endpoint_key(side, "y"), step=0.1)
