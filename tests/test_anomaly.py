@@ -73,6 +73,18 @@ def test_typical_and_percentile():
     assert anomaly.percentile(4.0, values) == 50.0 and anomaly.percentile(0.0, values) == 0.0
 
 
+def test_percentile_is_scipys_strict_percentileofscore_and_unusual_is_above_95():
+    from scipy.stats import percentileofscore
+
+    rng = np.random.default_rng(3)
+    reference = np.round(rng.normal(100, 10, 997), 0)  # rounded: many ties, where "strict" and "weak" differ
+    for value in [*reference[:50], 60.0, 100.0, 140.0, np.inf]:
+        assert anomaly.percentile(value, reference) == pytest.approx(
+            percentileofscore(reference, value, kind="strict"), abs=1e-9)
+    assert anomaly.percentile(reference.max(), reference) < 100  # the largest is not above itself
+    assert not anomaly.unusual(95.0) and anomaly.unusual(95.1) and not anomaly.unusual(40.0)
+
+
 def test_report_separates_noise_from_digits(tiny, mnist, fashion):
     result = anomaly.report(tiny, mnist.x_test, fashion, n=60, k=2)
     assert result["images_per_set"] == {"mnist": 60, "fashion": 60, "noise": 60}

@@ -22,6 +22,7 @@ SET_LABELS = {"mnist": "MNIST test digits", "fashion": "Fashion-MNIST", "noise":
 SCORE_LABELS = {"negative_elbo": "negative ELBO", "iwae_bound": "negative IWAE bound",
                 "reconstruction": "reconstruction loss"}
 MAX_IMAGES, MAX_K = 10000, 200
+UNUSUAL_PERCENTILE = 95.0  # a score above this share of the test digits' is called unusual
 
 
 def score_names(loaded: LoadedModel) -> tuple[str, ...]:
@@ -123,8 +124,16 @@ def typical(values: np.ndarray, m: int = 10) -> tuple[np.ndarray, np.ndarray]:
 
 
 def percentile(value: float, reference: np.ndarray) -> float:
-    """Percentage of `reference` scores strictly below `value`."""
+    """Percentage of `reference` scores strictly below `value`: scipy's `percentileofscore(kind="strict")`.
+
+    The one place a score is placed among the test digits' (every page's sentence or bar about an upload).
+    """
     return float((np.asarray(reference) < value).mean() * 100)
+
+
+def unusual(place: float) -> bool:
+    """Whether a percentile from `percentile` is above UNUSUAL_PERCENTILE: the pages call such an image unusual."""
+    return place > UNUSUAL_PERCENTILE
 
 
 def report(loaded: LoadedModel, mnist_test: np.ndarray, fashion, n: int = 2000, k: int = 10, seed: int = 0) -> dict:

@@ -7,10 +7,11 @@ from ui import family as F
 from ui import resources as R
 from ui.app_charts import roc_chart, score_histograms
 from ui.current import current_model
+from ui.digit_input import digit_input
+from ui.messages import public
 from ui.widgets import digit, gallery
 from vae_core import anomaly
-from vae_core.errors import BadImageError, DataNotFoundError, UserError
-from vae_core.preprocess import MAX_BYTES, load_digit
+from vae_core.errors import DataNotFoundError, UserError
 
 st.title("Anomalies")
 st.markdown(
@@ -18,7 +19,7 @@ st.markdown(
     "the higher, the less the image looks like what the model learned. Here the MNIST test digits are scored "
     "beside clothes from **Fashion-MNIST** and **uniform noise**; the ROC curve and its **AUC** say how well the "
     "score alone tells them apart (1 = perfectly, 0.5 = a coin toss). A plain autoencoder has only its "
-    "reconstruction loss. Upload an image to see where it falls.")
+    "reconstruction loss. Upload or draw an image to see where it falls.")
 
 ref = current_model()
 loaded = R.loaded(ref)
@@ -33,8 +34,9 @@ score = c3.radio("Score", names, format_func=anomaly.SCORE_LABELS.get, horizonta
 sets = list(anomaly.SETS)
 try:
     A.fashion()
-except DataNotFoundError as exc:
-    st.warning(f"{exc} Showing MNIST against noise only.")
+except DataNotFoundError:  # the app runs without it; the message's server path is not the visitor's business
+    st.warning("Fashion-MNIST is not on this server, so MNIST is compared with noise only (whoever runs the "
+               "server can add it: `python -m vae_core data --fashion`).")
     sets.remove("fashion")
 
 missing = [s for s in sets if not A.anomaly_on_disk(ref, s, n, k)]
@@ -56,23 +58,16 @@ for column, s in zip(st.columns(len(outliers) + 1), outliers, strict=False):
 
 uploaded = None
 with st.expander("Where does your image fall?", expanded=False):
-    file = st.file_uploader("An image (PNG, JPEG, GIF, BMP or WebP, up to "
-                            f"{MAX_BYTES // 2**20} MiB); it is preprocessed like the reconstructions page's uploads",
-                            type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="anomaly_upload")
-    if file is not None:
-        try:
-            image = load_digit(file.getvalue(), name=file.name)
-        except BadImageError as exc:
-            st.error(str(exc))
-        else:
-            uploaded = A.score_upload(ref, image, k)[score]
-            place = anomaly.percentile(uploaded, scores["mnist"][score])
-            u1, u2 = st.columns([1, 3])
-            with u1:
-                digit(image, "preprocessed 28×28 input")
-            u2.metric(anomaly.SCORE_LABELS[score], f"{uploaded:.1f} nats")
-            u2.markdown(f"Higher than **{place:.1f}%** of the MNIST test digits scored here"
-                        + (" — the model finds it unusual." if place > 95 else "."))
+    image = digit_input("anomaly")
+    if image is not None:
+        uploaded = A.score_upload(ref, image, k)[score]
+        place = anomaly.percentile(uploaded, scores["mnist"][score])
+        u1, u2 = st.columns([1, 3])
+        with u1:
+            digit(image, "preprocessed 28×28 input")
+        u2.metric(anomaly.SCORE_LABELS[score], f"{uploaded:.1f} nats")
+        u2.markdown(f"Higher than **{place:.1f}%** of the MNIST test digits scored here"
+                    + (" — the model finds it unusual." if anomaly.unusual(place) else "."))
 
 labels = {s: anomaly.SET_LABELS[s] for s in sets}
 h1, h2 = st.columns(2)
@@ -104,7 +99,7 @@ if st.toggle("Compare the AUCs of all models (scores each model once, then cache
             other = R.model_ref(name)
             found = {s: A.anomaly_scores(other.name, other.file_hash, s, n, k) for s in sets}
         except UserError as exc:
-            st.warning(f"{name}: {exc}")
+            st.warning(f"{name}: {public(exc)}")
             continue
         rows += [{"model": name, **row} for row in anomaly.summary_rows(found)]
     st.dataframe(rows, hide_index=True, width="stretch")

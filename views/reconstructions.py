@@ -3,14 +3,15 @@
 import numpy as np
 import streamlit as st
 
+from ui import links
 from ui import resources as R
 from ui.charts import error_map, loss_histogram
 from ui.current import current_model, latent_dim
+from ui.digit_input import digit_input
 from ui.indices import parse_indices
 from ui.scatter_panels import scatter_panels
-from ui.uploads import preprocessed
 from ui.widgets import digit, gallery
-from vae_core.preprocess import MAX_BYTES
+from vae_core import anomaly
 
 PLANE_DOTS = 2000  # test digits drawn around an uploaded digit's latent mean
 
@@ -27,12 +28,19 @@ recon_all, kl_all = R.test_losses(ref.name, ref.file_hash)
 nelbo_all = recon_all + kl_all
 
 st.subheader("Test digits")
-c1, c2 = st.columns([3, 1])
+asked = links.take("idx")  # a link's indices, their form checked by ui/links; the range is this test set's
+if asked is not None:
+    try:
+        parse_indices(asked, len(labels))
+    except ValueError as exc:
+        links.reject("idx", f"{str(exc).split(':')[0]}; the test digits are 0 to {len(labels) - 1}")  # not echoed
+    else:
+        st.session_state["recon_indices"] = asked
 st.session_state.setdefault("recon_indices", "0-9")
+c1, c2 = st.columns([3, 1])
 c2.button("Random 10", on_click=lambda: st.session_state.update(
     recon_indices=",".join(map(str, np.random.default_rng().choice(len(labels), 10, replace=False)))))
 text = c1.text_input("Test indices (e.g. `0-9` or `3, 17, 512`)", key="recon_indices")
-
 
 try:
     chosen = parse_indices(text, len(labels))
@@ -40,6 +48,7 @@ except ValueError as exc:
     st.error(f"{str(exc).capitalize()}. Enter up to 50 indices from 0 to {len(labels) - 1}, separated by commas; "
              "ranges like 0-9 work.")
     st.stop()
+links.share(idx=text)
 
 originals = images[chosen]
 reconstructions = R.test_reconstructions(ref.name, ref.file_hash, tuple(int(i) for i in chosen))
@@ -59,30 +68,11 @@ with st.expander("Per-pixel error map"):
 
 st.divider()
 st.subheader("Your own digit")
-st.markdown("An image file of a handwritten digit (PNG, JPEG, GIF, BMP or WebP, up to "
-            f"{MAX_BYTES // 2**20} MiB), dark on light or light on dark; it is cropped, scaled and centred "
-            "the way MNIST was made.")
-upload_tab, draw_tab = st.tabs(["Upload", "Draw"])
-raw, source = None, None
-with upload_tab:
-    file = st.file_uploader("Digit image", key="upload")  # the format is read from the content, not the name
-    if file is not None:
-        raw, source = file.getvalue(), file.name
-with draw_tab:
-    from ui.canvas import draw_digit
-
-    drawn = draw_digit()
-    if drawn is not None and raw is None:
-        raw, source = drawn, "your drawing"
-
-if raw is not None:
-    mine, problem = preprocessed(raw, source)
-    if problem:
-        st.error(problem)
-        st.stop()
+mine = digit_input("recon")
+if mine is not None:
     mean, back, score = R.describe_digits(ref, mine[None])
     back, score = back[0], float(score[0])
-    percentile = float((nelbo_all < score).mean() * 100)
+    place = anomaly.percentile(score, nelbo_all)
     u1, u2, u3 = st.columns([1, 1, 3])
     with u1:
         digit(mine, "preprocessed 28×28 input")
@@ -91,15 +81,15 @@ if raw is not None:
     with u3:
         st.metric("Negative ELBO", f"{score:.1f} nats",
                   help="reconstruction + KL of your digit; higher = less like what the model learned")
-        st.markdown(f"Higher than **{percentile:.1f}%** of the test digits"
-                    + (" — the model finds it unusual (a candidate anomaly)." if percentile > 95 else "."))
+        st.markdown(f"Higher than **{place:.1f}%** of the test digits"
+                    + (" — the model finds it unusual (a candidate anomaly)." if anomaly.unusual(place) else "."))
         st.markdown(f"Latent mean μ = ({', '.join(f'{v:.2f}' for v in mean[0])})")
     p1, p2 = st.columns(2)
     means = R.z_mean(ref)
     xy = means[:, :2] if dim >= 2 else np.stack([means[:, 0], np.zeros(len(means))], axis=1)
     point = (float(mean[0, 0]), float(mean[0, 1]) if dim >= 2 else 0.0)
     axes = "z₁ across, z₂ up" if dim == 2 else ("z₁" if dim == 1 else f"z₁ and z₂ of {dim}")
-    with p1:  # the page's own canvas panel (ui/scatter_panels): Plotly's chart of 2,000 dots cost the browser ~0.8 s
+    with p1:  # the page's own canvas panel (ui/scatter_panels): Plotly draws 2,000 dots slowly in the browser
         scatter_panels([(f"latent means of {PLANE_DOTS:,} test digits ({axes})", xy[:PLANE_DOTS])], labels[:PLANE_DOTS],
                        np.arange(PLANE_DOTS), images[:PLANE_DOTS], key=f"{ref.file_hash}-placed",
                        component_key="placed", mark=point, mark_label="your digit")

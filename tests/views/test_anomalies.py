@@ -45,11 +45,57 @@ def test_upload_shows_a_percentile_and_an_autoencoder_has_one_score(app, mnist):
     assert app.radio[0].options == ["reconstruction loss"]
 
 
-def test_without_fashion_mnist_one_warning_and_noise_only(app, monkeypatch, tmp_path):
+def test_without_fashion_mnist_one_warning_and_noise_only(app, tiny, mnist, monkeypatch, tmp_path):
     from ui import app_data
     from vae_core.fashion import load_fashion
 
-    monkeypatch.setattr(app_data, "fashion", lambda: load_fashion(tmp_path, allow_download=False))
+    def no_fashion():  # the cache is empty and no download is tried: DataNotFoundError naming tmp_path
+        return load_fashion(tmp_path / "fashion-mnist", allow_download=False)
+
+    monkeypatch.setattr(app_data, "fashion", no_fashion)
     _open(app)
-    assert len(app.warning) == 1 and "python -m vae_core data --fashion" in app.warning[0].value
-    assert [m.label for m in app.metric] == ["AUC: MNIST vs uniform noise"]
+    (line,) = [w.value for w in app.warning]
+    assert "Fashion-MNIST is not on this server" in line and "python -m vae_core data --fashion" in line
+    assert str(tmp_path) not in line and "\n" not in line  # one line, and no server path
+    scores = {name: anomaly.score_images(tiny, anomaly.set_images(name, 500, mnist.x_test), k=10)
+              for name in ("mnist", "noise")}
+    expected = anomaly.roc(scores["mnist"]["negative_elbo"], scores["noise"]["negative_elbo"])[2]
+    assert {m.label: m.value for m in app.metric} == {"AUC: MNIST vs uniform noise": f"{expected:.3f}"}
+    assert [c for c in app.dataframe[0].value.columns if "Fashion" in c] == []
+
+
+def test_the_upload_is_the_shared_widget_with_a_draw_tab(app):
+    _open(app)
+    assert [t.label for t in app.tabs] == ["Upload", "Draw"]
+    uploader = app.file_uploader(key="anomaly_upload")
+    assert "up to 10 MiB" in uploader.label and uploader.proto.max_upload_size_mb == 10
+    uploader.upload("notes.png", b"definitely not an image" * 20, "image/png")
+    app.run()
+    assert not app.exception
+    assert len(app.error) == 1 and "\n" not in app.error[0].value
+    assert not [m for m in app.markdown if "of the MNIST test digits scored here" in m.value]
+
+
+def test_a_damaged_models_line_names_models_not_the_server_folder(store_root, tmp_path, monkeypatch, mnist):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT
+
+    root = tmp_path / "store"
+    for name in ("good", "broken"):
+        shutil.copytree(store_root / "tiny", root / name)
+    (root / "broken" / "model.keras").write_bytes(b"not a zip file")
+    monkeypatch.setenv("VAE_MODELS_DIR", str(root))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
+    at.session_state["model_name"] = "good"
+    at.session_state["anomaly_n"] = 500
+    at.run()
+    open_page(at, "anomalies")
+    at.toggle(key="anomaly_all").set_value(True)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (line,) = [w.value for w in at.warning if w.value.startswith("broken:")]
+    assert "models/broken/model.keras" in line and str(tmp_path) not in line, line
+    assert [row["model"] for row in at.dataframe[-1].value.to_dict("records")][:1] == ["good"]

@@ -140,3 +140,39 @@ def test_a_digit_through_every_model_gets_each_models_score_and_percentile(app, 
         assert abs(expected - 50) > 5, (name, expected)
         assert percentile == pytest.approx(expected, abs=1e-6), name
         assert shown[name] == pytest.approx(float(score[0]), rel=1e-6), name
+
+
+def _linked(query: dict[str, str]):
+    """A fresh session opening the Reconstructions page with a query string, as a shared link would."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT
+
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
+    at.query_params = dict(query)
+    at.switch_page("views/reconstructions.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_link_opens_its_indices_and_the_box_writes_them_back(models_env, mnist):
+    at = _linked({"idx": "3,17,5-6"})
+    assert at.text_input[0].value == "3,17,5-6"
+    assert at.dataframe[0].value["index"].tolist() == [3, 17, 5, 6]
+    assert at.dataframe[0].value["label"].tolist() == mnist.y_test[[3, 17, 5, 6]].tolist()
+    assert at.query_params["idx"] == "3,17,5-6" and not at.warning
+    at.text_input[0].set_value("40-42")
+    at.run()
+    assert at.dataframe[0].value["index"].tolist() == [40, 41, 42]
+    assert at.query_params["idx"] == "40-42"  # the URL now opens what the visitor typed
+
+
+def test_a_link_to_an_index_the_test_set_lacks_gets_one_line_and_the_default(models_env, mnist):
+    at = _linked({"idx": "3,10000"})  # a well-formed list: ui/links passes it; the page knows 10,000 digits
+    (line,) = [w.value for w in at.warning]
+    assert "idx (out of range; the test digits are 0 to 9999)" in line and "10000" not in line.split("idx")[1]
+    assert not at.error
+    assert at.text_input[0].value == "0-9"
+    assert at.dataframe[0].value["index"].tolist() == list(range(10))
+    assert at.query_params["idx"] == "0-9"
