@@ -40,16 +40,18 @@ def density_chart(grid: dict[str, np.ndarray], dims: tuple[int, int], draws: np.
                              contours=dict(coloring="none", start=levels[0], end=levels[-1],
                                            size=levels[1] - levels[0]),
                              line=dict(color="#1f77b4", width=1.5, dash="dash"), name="N(0, I): 1, 2, 3 σ"))
-    sets = [("N(0, I) draws", "circle", draws, log_q)]
+    sets = [("N(0, I) draws", "circle", 9, "black", draws, log_q)]
     if learned is not None:
-        sets.append(("learned prior draws", "diamond", *learned))
-    # one colour scale for both sets: the same colour means the same density whichever prior drew the point
-    values = np.concatenate([s[3] for s in sets])
-    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
-    for k, (name, symbol, xy, colour) in enumerate(sets):
+        sets.append(("learned prior draws", "diamond", 11, "#1f77b4", *learned))
+    # one colour scale for both sets, the same colour the same density whichever prior drew the point; it starts at
+    # the map's floor, so a draw in the map's white is at the scale's red end
+    values = np.concatenate([s[5] for s in sets])
+    high = float(values.max()) if len(values) else floor + 1.0
+    low = min(max(float(values.min()), floor), high - 1.0) if len(values) else floor
+    for k, (name, symbol, size, edge, xy, colour) in enumerate(sets):
         fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
-                                 marker=dict(size=9, symbol=symbol, color=colour, colorscale="RdYlGn", cmin=low,
-                                             cmax=high, line=dict(width=1, color="black"), showscale=k == 0,
+                                 marker=dict(size=size, symbol=symbol, color=colour, colorscale="RdYlGn", cmin=low,
+                                             cmax=high, line=dict(width=1.5, color=edge), showscale=k == 0,
                                              colorbar=dict(title="log q at draw", x=1.16)),
                                  hovertemplate=f"log q %{{marker.color:.2f}}<extra>{name}</extra>"))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), showlegend=learned is not None,

@@ -81,8 +81,8 @@ PRIOR_NAMES = {"learned": "learned prior", "standard": "N(0, I)"}
 
 def prior_rows(metrics: dict) -> list[dict]:
     """The table of how the shipped classifier reads each prior's decoded samples, from metrics.json's "priors":
-    one row per measured prior (learned first) with its confident share, digits covered, each digit's share of the
-    confident samples ("0" … "9") and the FID; [] when neither was measured."""
+    one row per measured prior (learned first) with its confident share, FID, digits covered and each digit's share
+    of the confident samples ("0" … "9"); [] when neither was measured."""
     rows = []
     for which, report in _priors(metrics).items():
         if not report:
@@ -91,8 +91,8 @@ def prior_rows(metrics: dict) -> list[dict]:
         shares = shares if isinstance(shares, list) and len(shares) == 10 else [None] * 10
         rows.append({"prior": PRIOR_NAMES[which] + (f" ({report['method']})" if report.get("method") else ""),
                      "samples": report.get("n"), "read (≥0.9)": report.get("confident_share"),
-                     "digits covered": report.get("digits_covered"),
-                     **{str(d): share for d, share in enumerate(shares)}, "FID": report.get("fid")})
+                     "FID": report.get("fid"), "digits covered": report.get("digits_covered"),
+                     **{str(d): share for d, share in enumerate(shares)}})
     return rows
 
 
