@@ -19,11 +19,9 @@ INLINE_PNG_BYTES = 32 * 1024  # PNGs up to this size travel inside the page's ow
 
 
 def show_png(data: bytes, caption: str | None = None, width: int | str = "content") -> None:
-    """st.image of PNG bytes. A small one is sent inside the page's message as a data URL rather than as one of
-    Streamlit's media files: the browser needs no second request to the server for it (under sixteen sessions that
-    request queued behind the others' reruns), and a quick later rerun cannot drop the file before the browser has
-    fetched it, which left a broken image after fast clicks in the explorer. Larger ones (a 30x30 grid: 220 kB)
-    stay media files."""
+    """st.image of PNG bytes. A small one travels inside the page's own message as a data URL: the browser needs no
+    second request for it (which would queue behind other sessions' reruns) and a quick later rerun cannot drop
+    the file before the browser has fetched it. Larger ones (a 30x30 grid) stay Streamlit media files."""
     image = f"data:image/png;base64,{base64.b64encode(data).decode()}" if len(data) <= INLINE_PNG_BYTES else data
     st.image(image, caption=caption, width=width, output_format="PNG")  # PNG: JPEG would smear the pixels
 
@@ -35,8 +33,8 @@ def digit(image: np.ndarray, caption: str | None = None, width: int = 168) -> No
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _tiled_png(images: np.ndarray, columns: int, scale: int) -> bytes:
-    # encoding a 15x15 grid as PNG took ~12 % of the server's time while pages were switched (py-spy); the same
-    # images (a page's rerun, the nearest digits of a point clicked before) are encoded once
+    # PNG encoding is a large share of a page switch's server time: the same images (a page's rerun, the nearest
+    # digits of a point clicked before) are encoded once
     return png_bytes(tile(images, columns=columns), scale=scale)
 
 
