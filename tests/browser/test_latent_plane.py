@@ -22,7 +22,8 @@ pytestmark = pytest.mark.browser
 PLANE = "document.querySelector('.lp-root')?.latentPlane"
 SHOWN_JS = f"""() => {{ const p = {PLANE}; const d = p.digit.getContext('2d').getImageData(0, 0, 28, 28).data;
     return {{z: p.shownZ, grey: Array.from({{length: 784}}, (_, i) => d[4 * i])}}; }}"""
-DECODER_JS = (PROJECT / "ui" / "latent_plane" / "decoder.js").read_text()
+# decoder.js reads its file with splitPayload from ui/payload.js, as the component's script concatenates them
+DECODER_JS = "\n".join((PROJECT / "ui" / path).read_text() for path in ("payload.js", "latent_plane/decoder.js"))
 
 
 def _open(page, url):
