@@ -107,3 +107,17 @@ def test_where_the_clipboard_is_refused_the_link_is_shown_to_copy(server, browse
         assert page.get_by_role("button", name="Copy the selected link").is_visible()
     finally:
         context.close()
+
+
+def test_after_a_page_change_the_url_is_the_new_pages_view(server, page):
+    """The browser drops the query string on a page change; the sidebar and the new page write theirs back."""
+    url, _, _ = server
+    page.goto(f"{url}/?z=1.5,-0.5")
+    _ready(page)
+    assert _query(_url_settles(page, "model")) == {"model": ["tiny"], "z": ["1.5,-0.5"]}
+    page.locator("[data-testid=stSidebarNav] a", has_text="Interpolation").click()
+    wait_idle(page)
+    no_errors(page)
+    _url_settles(page, "b")
+    assert urlsplit(page.url).path == "/interpolation"
+    assert _query(page.url) == {"model": ["tiny"], "a": ["0"], "b": ["1"]}
