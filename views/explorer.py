@@ -87,7 +87,7 @@ def selected_digits(chosen: np.ndarray) -> None:
                         + " · ".join(f"#{i}" for i in chosen[:8]) + (" …" if len(chosen) > 8 else ""))
         st.markdown("**Generated from the selection**: the Gaussian with the mean and covariance of the selected "
                     "digits' posteriors (a mixture of N(μ, σ²) moment-matched), sampled and decoded.")
-        seed = st.number_input("Seed of the draws", 0, 2**31 - 1, 0, key="explorer_selection_seed")
+        seed = st.columns(4)[0].number_input("Seed of the draws", 0, 2**31 - 1, 0, key="explorer_selection_seed")
         z = selection.sample(means[chosen], log_vars[chosen], DRAWS, int(seed))
         gallery(R.decode(ref, z), columns=16, scale=2, caption=f"{DRAWS} draws, seed {seed}")
     st.button("Clear the selection", on_click=clear_selection)

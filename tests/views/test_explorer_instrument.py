@@ -30,11 +30,18 @@ def _payload(app) -> tuple[dict, dict[str, np.ndarray]]:
     header = json.loads(data[4:4 + length])
     n, at = header["n"], 4 + length + header["weights_bytes"]
     after = at + 9 * n + (-n % 4)
-    return header, {"points": np.frombuffer(data, "<f4", 2 * n, at).reshape(n, 2),
-                    "labels": np.frombuffer(data, np.uint8, n, at + 8 * n),
-                    "sigma": np.frombuffer(data, "<f4", 2 * n, after).reshape(n, 2),
-                    "values": np.frombuffer(data, "<f4", n, after + 8 * n),
-                    "visible": np.frombuffer(data, np.uint8, n, after + 12 * n)}
+    parts = {"points": np.frombuffer(data, "<f4", 2 * n, at).reshape(n, 2),
+             "labels": np.frombuffer(data, np.uint8, n, at + 8 * n),
+             "sigma": np.frombuffer(data, "<f4", 2 * n, after).reshape(n, 2), "values": None, "visible": None}
+    after += 8 * n
+    if header["values"]:
+        parts["values"] = np.frombuffer(data, "<f4", n, after)
+        after += 4 * n
+    if header["visible"]:
+        parts["visible"] = np.frombuffer(data, np.uint8, n, after)
+        after += n
+    assert after == len(data)  # nothing else travels
+    return header, parts
 
 
 def _send(app, monkeypatch, event: str, value) -> None:
@@ -70,10 +77,10 @@ def _tiles(app, caption_start: str) -> np.ndarray:
 
 def test_colouring_by_kl_sends_the_cores_per_digit_kl(app, tiny, mnist):
     header, parts = _payload(app)
-    assert header["colour"] == "label" and header["range"] is None
+    assert header["colour"] == "label" and header["range"] is None and parts["values"] is None
     z_mean, z_log_var = tiny.fast.encode(mnist.x_test)
     np.testing.assert_allclose(parts["sigma"], np.exp(0.5 * z_log_var), rtol=1e-5)  # the ellipses' σ
-    assert parts["visible"].all()
+    assert parts["visible"] is None  # no label filter: all shown
     colour = app.selectbox(key="explorer_colour")
     assert colour.options == ["label", "negative ELBO (nats)", "KL to the prior (nats)",
                               "posterior σ (mean over dimensions)", "classifier's confidence in the reconstruction"]

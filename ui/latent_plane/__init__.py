@@ -142,23 +142,25 @@ def payload(weights: bytes, weights_key: str, xy: np.ndarray, labels: np.ndarray
             sigma: np.ndarray | None = None, values: np.ndarray | None = None,
             visible: np.ndarray | None = None) -> bytes:
     """What the component gets, framed by vae_core.framing: [u32 length][JSON header][decoder file]
-    [points (N, 2) float32][labels (N,) uint8][zero padding to 4 bytes][σ (N, 2) float32][values (N,) float32]
-    [visible (N,) uint8].
+    [points (N, 2) float32][labels (N,) uint8][zero padding to 4 bytes][σ (N, 2) float32], then, when the header
+    says so, [values (N,) float32] ("values": true) and [visible (N,) uint8] ("visible": true).
 
     Args:
-        xy: the test digits' latent means on the two shown dimensions; sigma: their posterior σ there (0 for an
-        autoencoder); values: what the dots are coloured by (None: by label); visible: the dots the label filter
-        keeps (None: all).
+        xy: the test digits' latent means on the two shown dimensions; sigma: their posterior σ there (None: 0,
+        an autoencoder's point codes); values: what the dots are coloured by (None: by label); visible: the dots
+        the label filter keeps (None: all). The two optional parts travel only when used: a page's first message
+        stays as small as it can.
     """
     n = len(labels)
     parts = [np.asarray(xy, "<f4"), np.asarray(labels, np.uint8), b"\0" * (-n % 4),
-             np.zeros((n, 2), "<f4") if sigma is None else np.asarray(sigma, "<f4"),
-             np.zeros(n, "<f4") if values is None else np.asarray(values, "<f4"),
-             np.ones(n, np.uint8) if visible is None else np.asarray(visible, np.uint8)]
+             np.zeros((n, 2), "<f4") if sigma is None else np.asarray(sigma, "<f4")]
+    parts += [] if values is None else [np.asarray(values, "<f4")]
+    parts += [] if visible is None else [np.asarray(visible, np.uint8)]
     parts = [p if isinstance(p, bytes) else np.ascontiguousarray(p).tobytes() for p in parts]
     # the dots are redrawn only when this changes: what they show, or the plane's range
     points_key = hashlib.sha256(b"".join([*parts, repr(header.get("span")).encode()])).hexdigest()[:16]
     head = {**header, "weights_key": weights_key, "weights_bytes": len(weights), "n": n, "points_key": points_key,
+            "values": values is not None, "visible": visible is not None,
             "range": None if values is None or not n else [float(np.min(values)), float(np.max(values))]}
     return frame(head, [weights, *parts])
 

@@ -3,7 +3,8 @@
 // ellipse; a click pins z and sends only that z (and the clicked digit's index) to Python, a box drawn with
 // shift+drag (or in select mode) sends only the box.
 // Payload from Python (ui/latent_plane/__init__.py), framed by vae_core/framing.py:
-//   [u32 header length][JSON header][decoder file][points][labels][padding][σ][values][visible].
+//   [u32 header length][JSON header][decoder file][points][labels][padding][σ], then [values] and [visible]
+//   when the header says they are there.
 // Shared helpers: ui/payload.js.
 const PLANE = 480, MARGIN = { left: 44, right: 10, top: 10, bottom: 38 }, DOT_PICK_PX = 6, MIN_BOX_PX = 4;
 // viridis (matplotlib's sequential scale, even in lightness and readable in grey), sampled at ten stops
@@ -22,8 +23,11 @@ function readPayload(data) {
   const labels = own.subarray(at + 8 * n, at + 9 * n);
   at += 9 * n + ((4 - (n % 4)) % 4);  // the labels' bytes, then zeros to a 4-byte boundary
   const sigma = new Float32Array(own.buffer, at, 2 * n);
-  const values = new Float32Array(own.buffer, at + 8 * n, n);
-  const visible = own.subarray(at + 12 * n, at + 13 * n);
+  at += 8 * n;
+  const values = header.values ? new Float32Array(own.buffer, at, n) : null;  // null: coloured by label
+  at += header.values ? 4 * n : 0;
+  const visible = header.visible ? own.subarray(at, at + n) : new Uint8Array(n).fill(1);
+  if (own.length < at + (header.visible ? n : 0)) throw new Error("the data is shorter than its header says");
   return { header, weights, points, labels, sigma, values, visible };
 }
 
@@ -173,7 +177,7 @@ class Plane {
     ctx.restore();
     ctx.save();
     ctx.beginPath(); ctx.rect(x0, y0, x1 - x0, y1 - y0); ctx.clip();
-    const n = this.labels.length, byValue = this.header.colour !== "label", order = [];
+    const n = this.labels.length, byValue = this.values !== null, order = [];
     ctx.fillStyle = "rgba(128,128,128,0.2)";  // the dots the label filter leaves out: dimmed, underneath
     for (let i = 0; i < n; i++) {
       if (!this.visible[i]) {
@@ -202,7 +206,7 @@ class Plane {
     const legend = this.legend, header = this.header;
     legend.replaceChildren();
     const line = (text) => { const e = document.createElement("div"); e.textContent = text; legend.append(e); return e; };
-    if (header.colour === "label") {
+    if (this.values === null) {
       const row = line("label");
       const shown = new Set(Array.from(this.labels).filter((_, i) => this.visible[i]));
       header.colours.forEach((c, d) => {
