@@ -53,6 +53,13 @@ def test_a_link_opens_its_model_and_pinned_z(models_env, mnist):
     assert at.query_params == {"model": "tiny3", "z": "1.5,-0.5"}  # the view shown is the link
 
 
+def test_a_z_beyond_the_plane_is_refused_in_one_line(models_env, mnist):
+    at = open_link("explorer", "model=tiny&z=900,1")
+    assert at.session_state["latent_plane_state"].pinned == [0.0, 0.0]  # the default, not clipped to the edge
+    (line,) = link_warnings(at)
+    assert "z (outside this model's plane" in line
+
+
 def test_the_explorer_writes_a_moved_z_and_model_back(models_env, mnist):
     at = open_link("explorer", "")
     assert at.query_params == {"model": "tiny", "z": "0,0"}

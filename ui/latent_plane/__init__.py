@@ -276,7 +276,9 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
     if _full_run():  # the component may have been mounted afresh, and a new one shows the point last sent
         plane.shown = plane.sent
         asked = links.take("z")
-        if asked is not None:
+        if asked is not None and max(map(abs, asked)) > span:
+            links.reject("z", f"outside this model's plane, ±{span:g}")
+        elif asked is not None:
             state[Z_KEYS[0]], state[Z_KEYS[1]], plane.digit = asked[0], asked[1], None
     # Streamlit forgets the sliders' values when another page runs; `kept` brings them back on return. Both are
     # kept inside this model's range (it may have changed with the model).
