@@ -38,7 +38,7 @@ def test_bce_matches_hand_computation_and_spec(rng):
     ours = keras.ops.convert_to_numpy(reconstruction_loss_per_image(x, x_hat, "bce"))
     hand = -(x * np.log(x_hat) + (1 - x) * np.log(1 - x_hat)).reshape(4, -1).sum(axis=1)
     np.testing.assert_allclose(ours, hand, rtol=1e-4)
-    # SPEC §2: mean over pixels and batch of BCE, times 28*28
+    # docs/reference.md §2: mean over pixels and batch of BCE, times 28*28
     spec = keras.ops.convert_to_numpy(keras.losses.binary_crossentropy(x, x_hat)).mean() * 28 * 28
     np.testing.assert_allclose(ours.mean(), spec, rtol=1e-4)
 

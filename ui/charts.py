@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from vae_core.history import best_epoch, lr_drop_epochs, smooth
 
-PALETTE = qualitative.Plotly  # 10 qualitative colours, one per digit (SPEC §4.2)
+PALETTE = qualitative.Plotly  # 10 qualitative colours, one per digit (docs/reference.md §4.2)
 GRID_TRACE = "click anywhere"
 DIGIT_TRACE_PREFIX = "digit "
 CURRENT_COLOUR = "crimson"  # a clicked point: Plotly's highlight of it

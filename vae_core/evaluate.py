@@ -3,7 +3,7 @@
 The IWAE bound is Burda et al. 2016 ("Importance Weighted Autoencoders"), eq. 8:
     log p(x) >= E[ log 1/k sum_i p(x|z_i) p(z_i) / q(z_i|x) ],   z_i ~ q(z|x).
 With k = 1 it is the ELBO; larger k gives a tighter bound. We report its negative, in nats per image,
-the same units as the training loss (SPEC.md §2), so iwae_bound <= negative_elbo up to sampling noise.
+the same units as the training loss (docs/reference.md §2), so iwae_bound <= negative_elbo up to sampling noise.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from .files import write_bytes_atomic
 from .framing import frame, unframe
 
 MAGIC = b"VAEDEC01"
-DENSE = (7, 7, 64)  # the Dense layer's output, reshaped (SPEC §1)
+DENSE = (7, 7, 64)  # the Dense layer's output, reshaped (docs/reference.md §1)
 LAYERS = (("t1", 2, 64), ("t2", 2, 32), ("t3", 1, 1))  # the Conv2DTranspose layers: name, stride, filters
 
 

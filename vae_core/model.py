@@ -1,4 +1,4 @@
-"""The reference VAE (SPEC.md §1–2): Sampling layer, encoder, decoder and the model with its loss.
+"""The reference VAE (docs/reference.md §1–2): Sampling layer, encoder, decoder and the model with its loss.
 
 Loss (Kingma & Welling 2014, "Auto-Encoding Variational Bayes", eq. 10; beta as in Higgins et al. 2017):
     reconstruction_loss = mean over batch of sum over pixels of BCE(x, x_hat)   (or squared error)

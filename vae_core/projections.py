@@ -1,4 +1,4 @@
-"""PCA, t-SNE and UMAP of latent means: numpy in, numpy out; imports no Keras (SPEC.md §4.2)."""
+"""PCA, t-SNE and UMAP of latent means: numpy in, numpy out; imports no Keras (docs/reference.md §4.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Train a VAE with the reference recipe (SPEC.md §3) and save it atomically into the model store."""
+"""Train a VAE with the reference recipe (docs/reference.md §3) and save it atomically into the model store."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 // The VAE decoder in plain JavaScript over vae_core.export's weight file (see vae_core/export.py for the layout):
 // Dense latent_dim -> (g, g, c0) ReLU, Conv2DTranspose c1 3x3 stride 2 "same" ReLU, Conv2DTranspose c2 3x3 stride 2
-// "same" ReLU, Conv2DTranspose 1 3x3 stride 1 "same" sigmoid (SPEC §1: g 7, c0 64, c1 64, c2 32). The sizes come
+// "same" ReLU, Conv2DTranspose 1 3x3 stride 1 "same" sigmoid (docs/reference.md §1: g 7, c0 64, c1 64, c2 32). The sizes come
 // from the tensors' shapes in the file's header, the strides from that architecture. Sums in float64 (Keras sums
 // in float32: the results agree to ~1e-6). Needs splitPayload (ui/payload.js); no dependencies, no network.
 const LatentDecoder = (() => {
