@@ -55,6 +55,18 @@ def test_an_autoencoders_point_codes_can_be_sampled(rng):
     assert np.min(np.linalg.norm(z[:, None] - fitted.means[None], axis=2), axis=1).max() < 0.01
 
 
+def test_samples_follow_the_weights_and_covariances():
+    # two components far apart with weights 0.9 / 0.1 and different spreads: the draws' shares and spreads are those
+    mixture = prior.MixturePrior(np.array([0.9, 0.1]), np.array([[-5.0, 0.0], [5.0, 0.0]]),
+                                 np.array([np.eye(2) * 0.25, np.diag([1.0, 0.01])]), "gmm")
+    z = prior.sample(mixture, 20_000, seed=3).astype(np.float64)
+    right = z[:, 0] > 0
+    assert right.mean() == pytest.approx(0.1, abs=0.01)  # 3 standard errors of a binomial share is 0.006
+    np.testing.assert_allclose(z[~right].std(0), [0.5, 0.5], rtol=0.03)
+    np.testing.assert_allclose(z[right].std(0), [1.0, 0.1], rtol=0.06)
+    np.testing.assert_allclose(z[right].mean(0), [5.0, 0.0], atol=0.05)
+
+
 def test_samples_are_seeded_and_standard_matches_generate(rng):
     fitted = prior.fit_gmm(_two_clusters(rng), sizes=(2,))
     assert np.array_equal(prior.sample(fitted, 50, seed=3), prior.sample(fitted, 50, seed=3))
