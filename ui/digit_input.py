@@ -22,9 +22,10 @@ def digit_input(key: str) -> np.ndarray | None:
     """Upload or draw tabs; the digit as (28, 28) float32 in [0, 1], or None (a bad file shows one message).
 
     Args:
-        key: the page's prefix for the widgets' keys: `<key>_upload` (the file) and `<key>_canvas` (the drawing).
+        key: the page's prefix for the widgets' keys: `<key>_tabs`, `<key>_upload` (the file) and `<key>_canvas`
+            (the drawing).
     """
-    upload_tab, draw_tab = st.tabs(["Upload", "Draw"])
+    upload_tab, draw_tab = st.tabs(["Upload", "Draw"], key=f"{key}_tabs")  # keyed: a rerun keeps the tab shown
     raw, source = None, None
     with upload_tab:
         # no `type=`: the format is read from the content, and Streamlit raises on a name outside such a list

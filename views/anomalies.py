@@ -40,9 +40,10 @@ except DataNotFoundError:  # the app runs without it; the message's server path 
     sets.remove("fashion")
 
 missing = [s for s in sets if not A.anomaly_on_disk(ref, s, n, k)]
+progress = st.container()  # on every run, so the elements below keep their place (and an open expander) after it
 scores = {}
 if missing:
-    with st.status(f"Scoring {n:,} images of {len(missing)} set(s) (first time only; cached on disk next to "
+    with progress, st.status(f"Scoring {n:,} images of {len(missing)} set(s) (first time only; cached on disk next to "
                    "the model)…", expanded=True) as status:
         for s in sets:
             st.write(anomaly.SET_LABELS[s] + "…")
@@ -57,7 +58,7 @@ for column, s in zip(st.columns(len(outliers) + 1), outliers, strict=False):
     column.metric(f"AUC: MNIST vs {anomaly.SET_LABELS[s]}", f"{curves[s][2]:.3f}")
 
 uploaded = None
-with st.expander("Where does your image fall?", expanded=False):
+with st.expander("Where does your image fall?", expanded=False, key="anomaly_upload_box"):
     image = digit_input("anomaly")
     if image is not None:
         uploaded = A.score_upload(ref, image, k)[score]
