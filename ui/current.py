@@ -6,6 +6,7 @@ import streamlit as st
 
 from vae_core.errors import UserError
 
+from .messages import public
 from .resources import ModelRef, loaded
 
 
@@ -18,7 +19,7 @@ def current_model() -> ModelRef:
     try:
         loaded(ref)
     except UserError as exc:
-        st.error(str(exc))
+        st.error(public(exc))
         st.stop()
     return ref
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from vae_core import store
+from vae_core import anomaly, store
 from vae_core.errors import UserError
 from vae_core.projections import subset_indices
 
 from . import resources as R
+from .messages import public
 
 PLANE_POINTS = 2000  # the projections' default point count: shipped models carry these in their folders
 PAGE_MODELS = 12  # models a page computes something for in one visit (each may cost seconds the first time)
@@ -32,7 +33,7 @@ def usable(names: list[str]) -> tuple[list[R.ModelRef], list[str]]:
             ref = R.model_ref(name)
             R.loaded(ref)
         except UserError as exc:
-            problems.append(f"{name}: {exc}")
+            problems.append(f"{name}: {public(exc)}")
             continue
         refs.append(ref)
     return refs, problems
@@ -97,5 +98,5 @@ def through_every_model(refs: list[R.ModelRef], image: np.ndarray) -> list[dict]
         mean, back, value = R.describe_digits(ref, image[None])
         scores = test_scores(ref.name, ref.file_hash)
         rows.append({"model": ref.name, "reconstruction": back[0], "score": float(value[0]), "mean": mean[0],
-                     "percentile": float((scores < value[0]).mean() * 100)})
+                     "percentile": anomaly.percentile(float(value[0]), scores)})
     return rows

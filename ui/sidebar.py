@@ -8,6 +8,7 @@ from vae_core import store
 from vae_core.errors import UserError
 
 from . import links
+from .messages import public
 from .resources import ModelRef, model_ref
 
 MODEL_KEY = "model_name"
@@ -32,10 +33,10 @@ def model_picker(names: list[str]) -> ModelRef | None:
         folder = store.model_dir(name)
         saved = store.read_json(folder / store.CONFIG_FILE)
     except (UserError, FileNotFoundError) as exc:
-        st.sidebar.error(str(exc))
+        st.sidebar.error(public(exc))
         return None
     if not isinstance(saved, dict) or not isinstance(saved.get("model"), dict):
-        st.sidebar.error(f"{folder / store.CONFIG_FILE} has no 'model' object; retrain the model.")
+        st.sidebar.error(public(f"{folder / store.CONFIG_FILE} has no 'model' object; retrain the model."))
         return None
     _summary(folder, saved, ref.file_hash)
     return ref

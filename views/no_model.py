@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui import training_job as jobs
+from ui.messages import public
 from vae_core.errors import UserError
 
 st.title("No model yet")
@@ -18,6 +19,6 @@ if st.button("Train a quick model", type="primary"):
     try:
         jobs.start(jobs.QUICK, ctx.session_id if ctx else "")
     except UserError as exc:
-        st.error(str(exc))
+        st.error(public(exc))
     else:
         st.switch_page("views/train.py")

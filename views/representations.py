@@ -7,6 +7,7 @@ from ui import family as F
 from ui import resources as R
 from ui.app_charts import accuracy_chart, rate_chart
 from ui.current import current_model
+from ui.messages import public
 from vae_core import represent
 from vae_core.errors import UserError
 
@@ -48,7 +49,7 @@ for name in names:
     try:
         reports.append(A.compress_report(R.model_ref(name)))
     except UserError as exc:
-        st.warning(f"{name}: {exc}")
+        st.warning(f"{name}: {public(exc)}")
 st.plotly_chart(rate_chart(reports, A.compress_report(ref), ref.name), width="stretch", key="rate_chart")
 st.dataframe([{"model": r["model"], "kind": r["kind"], "latent_dim": r["latent_dim"], "β": r["beta"],
                "KL bits / image": r["kl_bits_per_image"], "MSE at KL rate": r["mse_at_kl_rate"],

@@ -6,6 +6,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ui import hosting
 from ui import training_job as jobs
 from ui.charts import loss_curves
+from ui.messages import public
 from vae_core.config import KINDS, PRECISIONS, RECONSTRUCTION_LOSSES, ModelConfig, TrainConfig
 from vae_core.errors import UserError
 
@@ -51,7 +52,7 @@ def watch() -> None:
             try:
                 st.toast(jobs.stop(job, session, who))
             except UserError as exc:
-                st.error(str(exc))
+                st.error(public(exc))
     elif status.state in ("done", "stopped"):
         result = status.result or {}
         best = f", best validation loss {result['best_val_loss']:.2f} at epoch {result['best_epoch']}" if result.get(
@@ -109,7 +110,7 @@ if submitted:
             test_limit=None if test_limit == all_test["max_value"] else int(test_limit))
         jobs.start(settings, session, who)
     except UserError as exc:
-        st.error(str(exc))
+        st.error(public(exc))
     else:
         st.session_state.pop(SEEN_STATE, None)
         st.rerun()
