@@ -102,11 +102,13 @@ def z_mean(ref: ModelRef) -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=64)
 def projection(name: str, file_hash: str, method: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(indices, coordinates (n, 2)) of the test digits' latent means; disk-cached by vae_core.embed."""
+    from vae_core.embed import is_cached
     from vae_core.embed import projection as compute
 
-    if method == "umap":
-        _import_umap_without_tensorflow()
-    return compute(_loaded(name, file_hash), latent_stats(name, file_hash)[:, 0], method, n)
+    loaded_model, means = _loaded(name, file_hash), latent_stats(name, file_hash)[:, 0]
+    if method == "umap" and not is_cached(loaded_model, len(means), method, n):
+        _import_umap_without_tensorflow()  # only to compute: umap, numba and llvmlite hold ~120 MiB once imported
+    return compute(loaded_model, means, method, n)
 
 
 def _import_umap_without_tensorflow() -> None:

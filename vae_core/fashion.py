@@ -55,7 +55,21 @@ class Fashion:
 
     def images(self, indices: np.ndarray) -> np.ndarray:
         """float32 images in [0, 1], (n, 28, 28, 1), like MNIST's."""
-        return (self.pixels[indices].astype(np.float32) / 255.0)[..., None]
+        return (self.rows(indices).astype(np.float32) / 255.0)[..., None]
+
+    def rows(self, indices: np.ndarray) -> np.ndarray:
+        """uint8 images (n, 28, 28), a copy.
+
+        Read through a short-lived map of the file: a few thousand seeded images spread over the whole file, and
+        the kernel's read-ahead would leave all of its 55 MB resident in the long-lived `pixels` map (in a server's
+        RSS for good); unmapped here, they stay only in the page cache.
+        """
+        if not isinstance(self.pixels, np.memmap) or self.pixels.filename is None:
+            return np.array(self.pixels[indices])
+        mapped = np.memmap(self.pixels.filename, np.uint8, "r", offset=self.pixels.offset, shape=self.pixels.shape)
+        out = np.array(mapped[indices])
+        del mapped  # the last reference: the map closes here, not when the garbage collector gets to it
+        return out
 
 
 def fashion_dir(directory: Path | None = None) -> Path:

@@ -1,0 +1,48 @@
+"""What the server keeps in memory when a page's results are already on disk: no UMAP stack, no Fashion-MNIST file."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from tests.conftest import PROJECT
+
+
+def _run(script: str) -> str:
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.split("\n")[-2]
+
+
+def test_fashion_rows_are_the_files_images(fashion):
+    indices = np.array([0, 5, 6999, 7000, 69999])
+    assert np.array_equal(fashion.rows(indices), np.asarray(fashion.pixels)[indices])
+    assert np.array_equal(fashion.images(indices)[..., 0] * 255, fashion.rows(indices).astype(np.float32))
+
+
+def test_scoring_fashion_leaves_none_of_its_file_resident(fashion):
+    """The Anomalies page's 2,000 seeded images are spread over the whole file: read through the long-lived map,
+    read-ahead left all 55 MB of it in the process's RSS."""
+    script = (
+        "import psutil\n"
+        "from vae_core.anomaly import fashion_indices\n"
+        "from vae_core.fashion import IMAGES_FILE, load_fashion\n"
+        "f = load_fashion(allow_download=False)\n"
+        "x = f.images(fashion_indices(len(f.pixels), 2000, 0))\n"
+        "print(x.shape, sum(m.rss for m in psutil.Process().memory_maps() if m.path.endswith(IMAGES_FILE)))\n")
+    shape, resident = _run(script).rsplit(" ", 1)
+    assert shape == "(2000, 28, 28, 1)"
+    assert int(resident) < 2**20
+
+
+def test_a_projection_on_disk_imports_no_umap(mnist):
+    """The shipped models carry their UMAP projections: reading one must not import umap (numba, llvmlite and
+    pynndescent hold ~120 MiB of the server's memory); computing one still works without TensorFlow."""
+    script = (
+        "import sys\n"
+        "from ui import resources as R\n"
+        "ref = R.model_ref('default')\n"
+        "assert R.projection_on_disk(ref, 'umap', 2000)\n"
+        "indices, xy = R.projection(ref.name, ref.file_hash, 'umap', 2000)\n"
+        "print(xy.shape, sorted({'umap', 'numba', 'llvmlite', 'tensorflow'} & set(sys.modules)))\n")
+    assert _run(script) == "(2000, 2) []"
