@@ -340,7 +340,7 @@ def test_file_errors_are_one_line(store_root, tmp_path):
         (["decode", "--z", "0,0", "--out", blocker / "x.png", "--model", "tiny"], store_root, "is a file"),
         (["sample", "--out", tmp_path, "--model", "tiny"], store_root, "must name a .png"),
         (["train", "--name", "p", "--progress-file", blocker / "p.json"], tmp_path / "models", "--progress-file"),
-        (["train", "--name", "p", "--epochs", "1"], blocker / "models", "Not a directory"),  # no usable models/
+        (["train", "--name", "p", "--epochs", "1"], blocker / "models", "is a file, not a folder"),  # no models/
         (["train", "--name", "-x"], tmp_path / "models", "reads as an option"),
         (["train", "--name", "_classifier"], tmp_path / "models", "reserved"),
     ]

@@ -226,6 +226,10 @@ def _check(args: argparse.Namespace) -> None:
         _check_writable(args.out / "x.png", "--out")
     if getattr(args, "progress_file", None) is not None:
         _check_writable(args.progress_file, "--progress-file")
+    if args.command == "train":  # the model store must be usable before the data is loaded
+        from .store import models_root
+
+        _check_writable(models_root() / args.name / "model.keras", "the model store")
 
 
 def _check_writable(path: Path, option: str) -> None:

@@ -47,10 +47,16 @@ def test_baselines_toggle_adds_pixels_and_pca(small, app):
 def test_a_null_or_damaged_result_cache_is_recomputed(small, app, tiny, text):
     import streamlit as st
 
+    def records():
+        return sorted((tiny.folder / "cache").glob("represent-*.json")) + sorted(
+            (tiny.folder / "cache").glob("compress-*.json"))
+
+    for path in records():  # other tests' records (other settings) are not this page's: only its own are read
+        path.unlink()
+    st.cache_data.clear()
     open_page(app, "representations")
     shown = app.dataframe[0].value.copy()
-    damaged = sorted((tiny.folder / "cache").glob("represent-*.json")) + sorted(
-        (tiny.folder / "cache").glob("compress-*.json"))
+    damaged = records()
     assert damaged
     for path in damaged:
         path.write_text(text)
