@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import PROJECT
 
@@ -46,3 +47,26 @@ def test_a_projection_on_disk_imports_no_umap(mnist):
         "indices, xy = R.projection(ref.name, ref.file_hash, 'umap', 2000)\n"
         "print(xy.shape, sorted({'umap', 'numba', 'llvmlite', 'tensorflow'} & set(sys.modules)))\n")
     assert _run(script) == "(2000, 2) []"
+
+
+def test_test_losses_are_computed_once_then_read_from_disk(models_env, mnist, monkeypatch):
+    """The Reconstructions page's per-digit losses: equal to evaluate.per_image_losses, saved next to the model (an
+    autoencoder's infinite KL too), and a fresh server process reads them back instead of encoding 10,000 digits."""
+    from ui import resources as R
+    from vae_core import evaluate, store
+
+    for name in ("tiny", "tinyae"):
+        ref = R.model_ref(name)
+        for old in (store.model_dir(name) / store.CACHE_DIR).glob("test-losses-*"):
+            old.unlink()
+        R.test_losses.clear()
+        reconstruction, kl = R.test_losses(ref.name, ref.file_hash)
+        expected = evaluate.per_image_losses(R.loaded(ref), mnist.x_test, seed=0)
+        assert np.array_equal(reconstruction, expected[0]) and np.array_equal(kl, expected[1])
+        assert len(list((store.model_dir(name) / store.CACHE_DIR).glob("test-losses-*.npz"))) == 1
+        R.test_losses.clear()  # as a new server process: Streamlit's cache is empty, the disk's is not
+        with monkeypatch.context() as patched:
+            patched.setattr(evaluate, "per_image_losses", lambda *a, **k: pytest.fail("recomputed"))
+            again = R.test_losses(ref.name, ref.file_hash)
+        assert np.array_equal(again[0], expected[0]) and np.array_equal(again[1], expected[1])
+    assert np.isinf(kl).all()  # tinyae's point-mass code, kept as it is

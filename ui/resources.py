@@ -127,10 +127,22 @@ def projection_on_disk(ref: ModelRef, method: str, n: int) -> bool:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def test_losses(name: str, file_hash: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per-image (reconstruction, kl) of the 10,000 test digits, one seeded draw each."""
+    """Per-image (reconstruction, kl) of the 10,000 test digits, one seeded draw each; disk-cached next to the model
+    (computing them takes seconds, and the encoder's and decoder's working memory stays with the server)."""
+    from vae_core import result_cache
     from vae_core.evaluate import per_image_losses
 
-    return per_image_losses(_loaded(name, file_hash), mnist().x_test, seed=0)
+    loaded_model, x = _loaded(name, file_hash), mnist().x_test
+    path = result_cache.model_file(loaded_model, "test-losses", {"split": "test", "n": len(x), "seed": 0}, ".npz")
+
+    def compute() -> dict[str, np.ndarray]:
+        reconstruction, kl = per_image_losses(loaded_model, x, seed=0)
+        return {"reconstruction": reconstruction, "kl": kl}
+
+    # an autoencoder's KL is +inf (its code is a point mass): only NaN means a damaged file
+    saved = result_cache.cached_arrays(path, compute, {"reconstruction": (len(x),), "kl": (len(x),)}, np.float64,
+                                       check=lambda a: not np.isnan(a).any())
+    return saved["reconstruction"], saved["kl"]
 
 
 def decode(ref: ModelRef, z) -> np.ndarray:
