@@ -4,6 +4,7 @@ import sys
 import numpy as np
 import pytest
 
+from tests.test_result_cache import damage_npy
 from vae_core import embed, projections
 from vae_core.config import ProjectionConfig
 from vae_core.history import best_epoch, check_history, kept_epoch, lr_drop_epochs, smooth
@@ -71,21 +72,6 @@ def test_disk_cache_round_trip(tiny, mnist, monkeypatch):
     assert files and all(f.name.split("-")[-2] == tiny.file_hash[:16] for f in files)
 
 
-def _damage(path, how):
-    if how == "empty":
-        path.write_bytes(b"")
-    elif how == "truncated":
-        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    elif how == "garbage":
-        path.write_bytes(b"\x93NUMPY garbage " * 40)
-    elif how == "pickle":  # an object array: must not be unpickled
-        np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    elif how == "wrong-shape":
-        np.save(path, np.zeros((3, 2), np.float32))
-    elif how == "nan":
-        np.save(path, np.full(np.load(path).shape, np.nan, np.float32))
-
-
 DAMAGE = ["empty", "truncated", "garbage", "pickle", "wrong-shape", "nan"]
 
 
@@ -93,7 +79,7 @@ DAMAGE = ["empty", "truncated", "garbage", "pickle", "wrong-shape", "nan"]
 def test_damaged_latent_cache_is_recomputed(tiny, mnist, monkeypatch, how):
     stats = embed.latent_stats(tiny, mnist.x_test, "test")
     path = embed.latent_cache_file(tiny, "test", 10000)
-    _damage(path, how)
+    damage_npy(path, how)
     calls = []
     real = type(tiny.fast).encode
     monkeypatch.setattr(type(tiny.fast), "encode", lambda self, x: (calls.append(len(x)), real(self, x))[1])
@@ -109,7 +95,7 @@ def test_damaged_projection_cache_is_recomputed(tiny, mnist, monkeypatch, how):
     z_mean = embed.latent_stats(tiny, mnist.x_test, "test")[:, 0]
     _, first = embed.projection(tiny, z_mean, "pca", 300)
     path = embed.projection_cache_file(tiny, 10000, "pca", 300)
-    _damage(path, how)
+    damage_npy(path, how)
     calls = []
     real = projections.project
     monkeypatch.setattr(projections, "project", lambda *a, **k: (calls.append(1), real(*a, **k))[1])

@@ -22,7 +22,9 @@ def _counter(value):
 ARRAY = np.arange(6, dtype=np.float32).reshape(3, 2)
 
 
-def _damage_npy(path, how):
+def damage_npy(path, how):
+    """Damage the .npy file at `path` in one of the ways a reader may find (the shapes follow the file's own)."""
+    shape = np.load(path, allow_pickle=False).shape if how in ("wrong-shape", "wrong-dtype", "nan", "inf") else None
     if how == "empty":
         path.write_bytes(b"")
     elif how == "truncated":
@@ -32,13 +34,13 @@ def _damage_npy(path, how):
     elif how == "pickle":  # an object array: must not be unpickled
         np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     elif how == "wrong-shape":
-        np.save(path, np.zeros((2, 3), np.float32))
+        np.save(path, np.zeros((*shape[:-1], shape[-1] + 1), np.float32))
     elif how == "wrong-dtype":
-        np.save(path, ARRAY.astype(np.float64))
+        np.save(path, np.zeros(shape, np.float64))
     elif how == "nan":
-        np.save(path, np.full((3, 2), np.nan, np.float32))
+        np.save(path, np.full(shape, np.nan, np.float32))
     elif how == "inf":
-        np.save(path, np.full((3, 2), np.inf, np.float32))
+        np.save(path, np.full(shape, np.inf, np.float32))
     elif how == "npz":  # another format under the name
         buffer = io.BytesIO()
         np.savez(buffer, a=ARRAY)
@@ -53,7 +55,7 @@ def test_a_damaged_array_is_recomputed_and_repaired(tmp_path, how):
     np.testing.assert_array_equal(result_cache.cached_array(path, compute, (3, 2)), ARRAY)
     np.testing.assert_array_equal(result_cache.cached_array(path, compute, (3, 2)), ARRAY)
     assert calls == [1]  # the second read is a hit
-    _damage_npy(path, how)
+    damage_npy(path, how)
     again = result_cache.cached_array(path, compute, (3, 2))
     np.testing.assert_array_equal(again, ARRAY)
     assert again.dtype == np.float32 and calls == [1, 1]

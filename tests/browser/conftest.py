@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def page(browser):
     pg.set_default_timeout(120_000)
     yield pg
     context.close()
+
+
+def draw_stroke(page, canvas) -> None:
+    """One stroke of a 7 down the drawing canvas (Fabric.js's upper canvas, which takes the strokes)."""
+    canvas.wait_for(timeout=60_000)
+    wait_idle(page)
+    canvas.scroll_into_view_if_needed()
+    time.sleep(2)  # Fabric.js sets up its event handlers after the canvas appears
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    for step in range(30):
+        page.mouse.move(box["x"] + 140 + step, box["y"] + 40 + step * 7)
+    page.mouse.up()

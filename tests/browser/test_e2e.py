@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import SCREENSHOTS, no_errors, wait_idle
+from tests.browser.conftest import SCREENSHOTS, draw_stroke, no_errors, wait_idle
 from vae_core.images import to_uint8
 
 PANELS = "document.querySelector('.sp-root')?.scatterPanels"
@@ -157,17 +157,7 @@ def test_drawing_a_digit(server, page):
     url, _, _ = server
     _goto(page, f"{url}/reconstructions")
     page.get_by_role("tab", name="Draw").click()
-    canvas = page.locator("canvas").last
-    canvas.wait_for()
-    wait_idle(page)
-    canvas.scroll_into_view_if_needed()
-    time.sleep(2)  # Fabric.js sets up its event handlers after the canvas appears
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + 140, box["y"] + 40)
-    page.mouse.down()
-    for step in range(30):
-        page.mouse.move(box["x"] + 140 + step, box["y"] + 40 + step * 7)
-    page.mouse.up()
+    draw_stroke(page, page.locator("canvas").last)
     page.locator("[data-testid=stMetricLabel]", has_text="Negative ELBO").wait_for(timeout=60_000)
     wait_idle(page)
     no_errors(page)
