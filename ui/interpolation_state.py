@@ -6,6 +6,8 @@ an uploaded or drawn digit cannot travel in a URL, so that endpoint leaves the l
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from . import links
@@ -72,11 +74,15 @@ def _link_value(side: str) -> str | None:
 
 
 def _apply_click() -> None:
-    event = st.session_state.get(PLANE_KEY) or {}
-    points = (event.get("selection") or {}).get("points") or []
-    if not points:
-        return
-    click = (round(float(points[0]["x"]), 4), round(float(points[0]["y"]), 4))
+    event = st.session_state.get(PLANE_KEY)
+    selection = event.get("selection") if isinstance(event, dict) else None
+    points = selection.get("points") if isinstance(selection, dict) else None
+    first = points[0] if isinstance(points, list) and points else None
+    xy = (first.get("x"), first.get("y")) if isinstance(first, dict) else ()
+    if len(xy) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                               for v in xy):
+        return  # no click, or a forged selection: nothing to take
+    click = (round(float(xy[0]), 4), round(float(xy[1]), 4))
     if click == st.session_state.get(_LAST_CLICK):
         return  # the same selection seen again on a later rerun
     st.session_state[_LAST_CLICK] = click

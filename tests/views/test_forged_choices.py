@@ -84,3 +84,30 @@ def test_interpolation_choices(app, forge):
         forge(radio)
     _run(at)
     assert len([i for i in at.image if "path through" in " ".join(i.captions)]) >= 2  # both paths drawn
+
+
+@pytest.mark.parametrize("event", [
+    "not a dict", {"selection": "x"}, {"selection": {"points": "x"}}, {"selection": {"points": [5]}},
+    {"selection": {"points": [{"x": "1", "y": 2}]}}, {"selection": {"points": [{"x": float("nan"), "y": 0}]}},
+    {"selection": {"points": [{"x": True, "y": 0}]}}, {"selection": {"points": [{"y": 0}]}}])
+def test_a_forged_plot_selection_on_interpolation_is_ignored(monkeypatch, event):
+    import streamlit as st
+
+    from ui import interpolation_state as S
+
+    state = {S.PLANE_KEY: event, S.CLICK_TARGET: "a"}
+    monkeypatch.setattr(st, "session_state", state)
+    S._apply_click()  # no exception, and no endpoint moved
+    assert state == {S.PLANE_KEY: event, S.CLICK_TARGET: "a"}
+
+
+def test_a_real_plot_click_on_interpolation_moves_the_endpoint(monkeypatch):
+    import streamlit as st
+
+    from ui import interpolation_state as S
+
+    state = {S.PLANE_KEY: {"selection": {"points": [{"x": 1.25, "y": -20.0}]}}, S.CLICK_TARGET: "b"}
+    monkeypatch.setattr(st, "session_state", state)
+    S._apply_click()
+    assert state[S.endpoint_key("b", "source")] == S.SOURCES[1]
+    assert (state[S.endpoint_key("b", "x")], state[S.endpoint_key("b", "y")]) == (1.25, -10.0)  # held to ±10
