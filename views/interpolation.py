@@ -9,7 +9,9 @@ from ui.compare_charts import paths_on_plane, step_change_chart
 from ui.current import current_model
 from ui.digit_input import digit_input
 from ui.interpolation_state import CLICK_TARGET, ENDPOINTS, PLANE_KEY, SOURCES, endpoint_key, prepare_endpoints
+from ui.messages import public
 from ui.widgets import gallery
+from vae_core.errors import UserError
 from vae_core.family import PlaneBasis, step_changes
 from vae_core.generate import latent_path
 from vae_core.store import list_models
@@ -67,12 +69,16 @@ for method, strip in strips.items():
 
 changes = {f"{ref.name}, {method}": step_changes(strip) for method, strip in strips.items()}
 if other != "(none)":
-    other_ref = R.model_ref(other)
-    other_z, _ = R.encode(other_ref, np.stack([image_a, image_b]))
-    other_strip = R.decode(other_ref, latent_path(other_z[0], other_z[1], steps, "linear"))
-    gallery(other_strip, columns=steps, scale=2,
-            caption=f"the same two images through {other} (linear path between its codes)")
-    changes[f"{other}, linear"] = step_changes(other_strip)
+    try:  # a damaged model beside it is named in one line; the page's own model still shows its paths
+        other_ref = R.model_ref(other)
+        other_z, _ = R.encode(other_ref, np.stack([image_a, image_b]))
+        other_strip = R.decode(other_ref, latent_path(other_z[0], other_z[1], steps, "linear"))
+    except UserError as exc:
+        st.warning(f"{other}: {public(exc)}")
+    else:
+        gallery(other_strip, columns=steps, scale=2,
+                caption=f"the same two images through {other} (linear path between its codes)")
+        changes[f"{other}, linear"] = step_changes(other_strip)
 
 p1, p2 = st.columns([3, 2])
 p1.plotly_chart(paths_on_plane(basis.to_plane(means[:2000]), labels[:2000],

@@ -84,3 +84,11 @@ def test_the_sidebar_describes_an_autoencoder(damaged_root, monkeypatch):
     text = " ".join(m.value for m in at.sidebar.markdown)
     assert "autoencoder" in text and "β" not in text
     assert not [c for c in at.sidebar.caption if "IWAE" in c.value]
+
+
+def test_a_damaged_autoencoder_beside_interpolation_is_one_line(damaged_root, monkeypatch):
+    (damaged_root / "plainae" / store.MODEL_FILE).write_bytes(b"PK\x03\x04 not a zip")  # the AE chosen by default
+    at = open_page(_app(damaged_root, monkeypatch, "stale"), "interpolation")
+    (line,) = [w.value for w in at.warning if w.value.startswith("plainae:")]
+    assert "models/plainae/model.keras" in line and str(damaged_root) not in line
+    assert len([i for i in at.image if "path through stale" in " ".join(i.captions)]) == 2  # the page's own paths
