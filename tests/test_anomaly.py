@@ -23,6 +23,13 @@ def test_auc_agrees_with_its_definition_and_scikit_learn_with_ties(rng):
     assert auc == pytest.approx(anomaly.auc_rank(inliers, outliers))
     assert auc == pytest.approx(roc_auc_score(np.r_[np.zeros(300), np.ones(200)], np.r_[inliers, outliers]))
     assert anomaly.roc(inliers, inliers + 100)[2] == pytest.approx(1.0)
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = anomaly.roc(inliers, outliers)
+    expected_fpr, expected_tpr, _ = roc_curve(np.r_[np.zeros(300), np.ones(200)], np.r_[inliers, outliers],
+                                              drop_intermediate=False)
+    np.testing.assert_allclose(fpr, expected_fpr)  # the same curve, point for point
+    np.testing.assert_allclose(tpr, expected_tpr)
 
 
 def test_scores_are_the_evaluate_figures(tiny, mnist):

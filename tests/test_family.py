@@ -150,3 +150,9 @@ def test_plane_basis_round_trip():
     three = PlaneBasis(z)
     np.testing.assert_allclose(three.to_plane(three.from_plane(xy)), xy, atol=1e-5)
     assert abs(three.axes[0, 0]) > 0.99  # the first component is the widest axis
+    from sklearn.decomposition import PCA
+
+    sixteen = rng.normal(size=(500, 16)) @ rng.normal(size=(16, 16))
+    pca = PCA(n_components=2, random_state=0).fit(sixteen)  # the same axes and signs as scikit-learn's PCA
+    np.testing.assert_allclose(PlaneBasis(sixteen).axes, pca.components_, atol=1e-10)
+    np.testing.assert_allclose(PlaneBasis(sixteen).centre, pca.mean_, atol=1e-12)

@@ -70,3 +70,20 @@ def test_test_losses_are_computed_once_then_read_from_disk(models_env, mnist, mo
             again = R.test_losses(ref.name, ref.file_hash)
         assert np.array_equal(again[0], expected[0]) and np.array_equal(again[1], expected[1])
     assert np.isinf(kl).all()  # tinyae's point-mass code, kept as it is
+
+
+def test_the_pages_cached_paths_import_no_scikit_learn():
+    """Every ui module, the ROC curve, the 2-D basis of a 16-d latent, and a shipped model's cached projections,
+    anomaly scores and representation figures: scikit-learn (~50 MiB) stays out of the serving process."""
+    script = (
+        "import importlib, pkgutil, sys, numpy as np\n"
+        "for m in pkgutil.iter_modules(['ui']): importlib.import_module('ui.' + m.name)\n"
+        "from vae_core import anomaly\n"
+        "from vae_core.family import PlaneBasis\n"
+        "from ui import resources as R\n"
+        "anomaly.roc(np.arange(5.0), np.arange(3.0, 9.0))\n"
+        "PlaneBasis(np.random.default_rng(0).normal(size=(200, 16)))\n"
+        "ref = R.model_ref('default')\n"
+        "R.projection(ref.name, ref.file_hash, 'pca', 2000); R.projection(ref.name, ref.file_hash, 'umap', 2000)\n"
+        "print(sorted(m for m in sys.modules if m == 'sklearn' or m.startswith('sklearn.'))[:3])\n")
+    assert _run(script) == "[]"

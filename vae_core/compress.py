@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 from . import result_cache
 from .artifacts import LoadedModel
@@ -74,6 +73,8 @@ def model_rate(loaded: LoadedModel, x: np.ndarray, seed: int = 0) -> dict:
 def pca_rates(x_train: np.ndarray, x_test: np.ndarray, dims: tuple[int, ...], seed: int = 0) -> list[dict]:
     """Each PCA size's code bits (float32) and test error; one fit with the largest size, truncated (PCA is nested)."""
     flat_train, flat_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    from sklearn.decomposition import PCA  # here: a server that reads cached rates never loads scikit-learn
+
     pca = PCA(n_components=max(dims), random_state=seed).fit(flat_train)
     codes = pca.transform(flat_test)  # (M, max(dims))
     out = []

@@ -106,10 +106,13 @@ class PlaneBasis:
         if self.dim == 2:
             self.centre, self.axes = np.zeros(2), np.eye(2)
         else:
-            from sklearn.decomposition import PCA
-
-            pca = PCA(n_components=min(2, self.dim), random_state=0).fit(z)
-            self.centre, self.axes = pca.mean_, np.pad(pca.components_, ((0, 2 - pca.n_components_), (0, 0)))
+            # the first two principal components, signed as scikit-learn's PCA signs them (the largest entry of
+            # each positive), by NumPy's SVD: the serving process never imports scikit-learn
+            n = min(2, self.dim)
+            self.centre = z.mean(0)
+            vt = np.linalg.svd(z - self.centre, full_matrices=False)[2][:n]
+            vt = vt * np.sign(vt[np.arange(n), np.abs(vt).argmax(1)])[:, None]
+            self.axes = np.pad(vt, ((0, 2 - n), (0, 0)))
         self.names = ("z₁", "z₂") if self.dim == 2 else ("PC 1", "PC 2")
 
     def to_plane(self, z: np.ndarray) -> np.ndarray:

@@ -17,12 +17,6 @@ import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from . import result_cache
 from .artifacts import LoadedModel
@@ -65,6 +59,12 @@ def per_class_subset(labels: np.ndarray, per_class: int | None, seed: int = 0) -
 
 
 def _classifier(kind: str, n_train: int, config: RepresentConfig):
+    # scikit-learn is imported where it computes, so a server that reads cached curves never loads it
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     if kind == "logistic":
         return make_pipeline(StandardScaler(), LogisticRegression(max_iter=config.logistic_max_iter))
     return KNeighborsClassifier(n_neighbors=min(config.neighbours, n_train), algorithm="brute")
@@ -73,6 +73,8 @@ def _classifier(kind: str, n_train: int, config: RepresentConfig):
 def budget_curves(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
                   config: RepresentConfig = RepresentConfig()) -> dict[str, list[float]]:
     """{classifier: [test accuracy at each of config.budgets]} of features x_train (N, F) -> x_test (M, F)."""
+    from sklearn.exceptions import ConvergenceWarning
+
     curves: dict[str, list[float]] = {kind: [] for kind in CLASSIFIERS}
     for budget in config.budgets:
         chosen = per_class_subset(y_train, budget, config.seed)
@@ -98,6 +100,8 @@ def _split(mnist, config: RepresentConfig) -> tuple[np.ndarray, np.ndarray, np.n
 def pca_features(x_train: np.ndarray, x_test: np.ndarray, dims: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """PCA of the pixels with `dims` components, fit on the training images: (train (N, dims), test (M, dims))."""
     flat_train, flat_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    from sklearn.decomposition import PCA
+
     pca = PCA(n_components=dims, random_state=seed).fit(flat_train)
     return pca.transform(flat_train), pca.transform(flat_test)
 
