@@ -31,7 +31,7 @@ def main() -> None:
     with served_app(models_root(), Path("/tmp/vae-screenshots-server.log")) as (url, _, browser):
         page = browser.new_page(viewport={"width": 1400, "height": 1250})
         page.set_default_timeout(600_000)
-        for name, path in PAGES.items():
+        for name, path in {**PAGES, "holes": "holes"}.items():
             start = time.perf_counter()
             page.goto(f"{url}/{path}")
             wait_idle(page, timeout=900)
