@@ -66,6 +66,11 @@ def main() -> None:
     print(f"| every page with `{args.models[0]}`, then every page with `{args.models[1]}` "
           f"({time.perf_counter() - started:.0f} s) | RSS after {mib(final.rss)} (USS {mib(final.uss)}) | "
           f"highest after a page {mib(peak_rss)} | errors: {len(errors)} |")
+    exit_with(errors)
+
+
+def exit_with(errors: list[str]) -> None:
+    """Print the first 20 page errors on stderr and exit: status 1 if there were any."""
     for error in errors[:20]:
         print(f"error: {error}", file=sys.stderr)
     sys.exit(1 if errors else 0)

@@ -20,13 +20,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import psutil
 
-from bench.app_memory import EVERY_PAGE, choose_model, mib
+from bench.app_memory import EVERY_PAGE, choose_model, exit_with, mib
 from devtools import browser as B
 from vae_core.store import models_root
 
@@ -85,9 +84,7 @@ def main() -> None:
     for name, rows in results.items():
         print(f"| median | {name} | {statistics.median(r[0] for r in rows):.1f} s | "
               f"{mib(statistics.median(r[1] for r in rows))} | {mib(statistics.median(r[2] for r in rows))} |")
-    for error in errors[:20]:
-        print(f"error: {error}", file=sys.stderr)
-    sys.exit(1 if errors else 0)
+    exit_with(errors)
 
 
 if __name__ == "__main__":
