@@ -19,7 +19,7 @@ MUTATIONS = [
  ("kl sign", "vae_core/evaluate.py", "return -0.5 * (1.0 + log_var - np.square(mean) - np.exp(log_var)).sum(axis=1)", "return -0.5 * (1.0 + log_var + np.square(mean) - np.exp(log_var)).sum(axis=1)", ["tests/test_values.py", "tests/test_evaluate.py"]),  # noqa: E501
  ("iwae log_q drops log_var", "vae_core/evaluate.py", "log_qz = -0.5 * (eps.astype(np.float64) ** 2 + log_var[:, None] + _LOG_2PI).sum(axis=2)", "log_qz = -0.5 * (eps.astype(np.float64) ** 2 + _LOG_2PI).sum(axis=2)", ["tests/test_values.py", "tests/test_evaluate.py"]),  # noqa: E501
  ("knn k=1", "vae_core/evaluate.py", "KNeighborsClassifier(n_neighbors=neighbours)", "KNeighborsClassifier(n_neighbors=1)", ["tests/test_values.py", "tests/test_evaluate.py"]),  # noqa: E501
- ("auc ties counted whole", "vae_core/anomaly.py", "(greater + 0.5 * ties)", "(greater + ties)", ["tests/test_values.py", "tests/test_anomaly.py"]),  # noqa: E501
+ ("roc: ties split into points", "vae_core/anomaly.py", "last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]", "last = np.arange(len(s))", ["tests/test_anomaly.py"]),  # noqa: E501
  ("percentile weak", "vae_core/anomaly.py", "return float((np.asarray(reference) < value).mean() * 100)", "return float((np.asarray(reference) <= value).mean() * 100)", ["tests/test_anomaly.py", "tests/views/test_upload_verdicts.py"]),  # noqa: E501
  ("kl bits in nats", "vae_core/compress.py", "kl_per_image(z_mean, z_log_var).mean() / np.log(2))", "kl_per_image(z_mean, z_log_var).mean())", ["tests/test_values.py", "tests/test_compress.py"]),  # noqa: E501
  ("holes: log_var as log std", "vae_core/holes.py", "inv_var = np.exp(-log_var)  # (N, d)", "inv_var = np.exp(-0.5 * log_var)  # (N, d)", ["tests/test_holes.py"]),  # noqa: E501
