@@ -414,3 +414,10 @@ def test_prior_command_fits_stores_and_measures(store_root, tiny, tmp_path):
         assert sum(figures["class_shares"]) == pytest.approx(1, abs=1e-3) or figures["confident_share"] == 0
     assert report["priors"]["learned"]["method"] == "gmm"
     assert json.loads((folder / "metrics.json").read_text())["priors"] == report["priors"]
+
+
+def test_the_prior_methods_named_for_help_are_the_cores():
+    from vae_core import prior
+    from vae_core.__main__ import PRIOR_METHODS
+
+    assert PRIOR_METHODS == prior.METHODS

@@ -137,17 +137,18 @@ def parse(query: Mapping[str, list[str]], names: list[str]) -> tuple[dict[str, A
     return values, problems
 
 
-def _full_run() -> bool:
+def full_run() -> bool:
+    """Whether this is a run of the whole page, not only of a fragment (a fragment's run takes no link)."""
     ctx = get_script_run_ctx()
     return ctx is None or not ctx.fragment_ids_this_run
 
 
 def _say(problems: Mapping[str, str]) -> None:
     """One warning per full run: a later problem of the same run rewrites it with all of them."""
-    notice = st.session_state.get(_NOTICE) if _full_run() else None
+    notice = st.session_state.get(_NOTICE) if full_run() else None
     if notice is None:
         notice = [st.empty(), {}]
-        if _full_run():
+        if full_run():
             st.session_state[_NOTICE] = notice
     notice[1].update(problems)
     reasons = "; ".join(f"{name} ({why})" for name, why in notice[1].items())
@@ -181,7 +182,7 @@ def arrive(names: list[str]) -> None:
 def take(name: str) -> Any | None:
     """The checked value the URL newly asks for under `name`, once per arrival; None when there is none (and in a
     fragment's own run, which does not read the URL)."""
-    if not _full_run():
+    if not full_run():
         return None
     return (st.session_state.get(_PENDING) or {}).pop(name, None)
 

@@ -164,12 +164,6 @@ def grid(name: str, file_hash: str, n: int, span: float, gaussian: bool, dims: t
                        None if base is None else np.asarray(base, np.float32))
 
 
-def samples(ref: ModelRef, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from vae_core.generate import sample_prior
-
-    return sample_prior(loaded(ref).fast, n, seed)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _learned_prior(name: str, file_hash: str, latent_dim: int, stamp: int | None):
     from vae_core.prior import load_prior
@@ -196,9 +190,17 @@ def learned_prior(ref: ModelRef):
 
 def prior_samples(ref: ModelRef, which: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(z (n, latent_dim), images (n, 28, 28)) of n seeded draws from the "learned" prior or the "standard"
-    N(0, I) (the same draws as `samples`); "learned" needs a stored prior (see `learned_prior`)."""
+    N(0, I) (the same draws as vae_core.generate.sample_prior); "learned" needs a stored prior (`learned_prior`).
+    Cached, so a rerun of a page for another widget decodes nothing again."""
+    return _prior_samples(ref.name, ref.file_hash, which, n, seed, _prior_stamp(ref) if which == "learned" else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _prior_samples(name: str, file_hash: str, which: str, n: int, seed: int,
+                   stamp: int | None) -> tuple[np.ndarray, np.ndarray]:
     from vae_core.prior import draw
 
+    ref = ModelRef(name, file_hash)
     z = draw(which, learned_prior(ref) if which == "learned" else None, loaded(ref).config.latent_dim, n, seed)
     return z, decode(ref, z)
 

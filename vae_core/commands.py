@@ -64,33 +64,38 @@ def evaluate(args: argparse.Namespace, mnist: data.Mnist | None = None) -> None:
     # the prior-sample figure needs the shipped digit classifier (python -m vae_core classifier); without it, skip
     reader = read_digits if classifier_path().is_file() else None
     metrics = evaluate_model(loaded, mnist, k=args.k, seed=args.seed, read_digits=reader)
-    if reader is not None:
-        metrics["priors"] = _measure_priors(loaded, mnist, seed=args.seed)
+    priors = _measure_priors(loaded, mnist, seed=args.seed)
+    if priors is not None:
+        metrics["priors"] = priors
     metrics[store.METRICS_HASH_KEY] = loaded.file_hash  # readers ignore figures of another model file
     store.write_json_atomic(loaded.folder / store.METRICS_FILE, metrics)
     _emit(metrics)
 
 
-def _measure_priors(loaded, mnist: data.Mnist, n: int = 10_000, seed: int = 0) -> dict:
+def _measure_priors(loaded, mnist: data.Mnist, n: int = 10_000, seed: int = 0, learned=None) -> dict | None:
     """{"standard": ..., "learned": ... or None} of vae_core.prior.compare_priors, with the MNIST FID against the
-    test digits; the learned prior is the one stored for this model file, if any."""
-    from .classifier import load_classifier, read_digits
+    test digits; `learned` defaults to the prior stored for this model file, if any. None without the shipped
+    classifier (python -m vae_core classifier), which reads the samples."""
+    from .classifier import classifier_path, load_classifier, read_digits
     from .fid import gaussian_stats, penultimate_features
     from .prior import compare_priors, load_prior
 
+    if not classifier_path().is_file():
+        return None
+    print("measuring samples of both priors…", file=sys.stderr, flush=True)
     classifier = load_classifier()
 
     def features(images):
         return penultimate_features(classifier, images)
 
-    learned = load_prior(loaded.folder, loaded.file_hash, loaded.config.latent_dim)
+    if learned is None:
+        learned = load_prior(loaded.folder, loaded.file_hash, loaded.config.latent_dim)
     return compare_priors(loaded.fast.decode, learned, loaded.config.latent_dim, read_digits, features,
                           gaussian_stats(features(mnist.x_test)), n=n, seed=seed)
 
 
 def prior(args: argparse.Namespace) -> None:
     from . import embed
-    from .classifier import classifier_path
     from .prior import fit_prior, save_prior
 
     loaded = load_model(args.model)
@@ -100,9 +105,9 @@ def prior(args: argparse.Namespace) -> None:
     fitted = fit_prior(stats[:, 0], stats[:, 1], args.method, args.seed)
     path = save_prior(loaded.folder, loaded.file_hash, fitted)
     report = {"model": loaded.name, "method": fitted.method, "file": str(path), **fitted.info}
-    if classifier_path().is_file():
-        print("measuring samples of both priors…", file=sys.stderr, flush=True)
-        report["priors"] = _measure_priors(loaded, mnist, n=args.n, seed=args.seed)
+    priors = _measure_priors(loaded, mnist, n=args.n, seed=args.seed, learned=fitted)  # the prior just fitted
+    if priors is not None:
+        report["priors"] = priors
         metrics, _ = store.read_metrics(loaded.folder, loaded.file_hash)
         if metrics is not None:  # figures of another model file stay untouched (and ignored by readers)
             store.write_json_atomic(loaded.folder / store.METRICS_FILE, {**metrics, "priors": report["priors"]})

@@ -24,15 +24,15 @@ MODELS_KEY = "compare_models"
 names = list_models()
 asked = links.take("models")
 if asked is not None:
-    st.session_state[MODELS_KEY] = [n for n in asked if n in names]
+    st.session_state[MODELS_KEY] = asked  # ui.links checked every name against the store
 elif not isinstance(st.session_state.get(MODELS_KEY), list):
     st.session_state[MODELS_KEY] = [n for n in ("default", "ae", "beta4", "latent16", "latent16-lowbeta")
                                     if n in names] or names[:3]
 else:  # a model removed since the last run would make the widget refuse its own state
     st.session_state[MODELS_KEY] = [n for n in st.session_state[MODELS_KEY] if n in names]
 chosen = st.multiselect("Models", names, key=MODELS_KEY, max_selections=links.MAX_MODELS,
-                        help="Up to six model folders from models/")
-chosen = list(dict.fromkeys(n for n in chosen if n in names))[:6]  # a forged widget value cannot ask for more
+                        help=f"Up to {links.MAX_MODELS} model folders from models/")
+chosen = list(dict.fromkeys(n for n in chosen if n in names))[:links.MAX_MODELS]  # a forged value asks no more
 links.share(models=",".join(chosen) if chosen else None)
 if len(chosen) < 2:
     st.info("Pick two or more models to compare.")

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from ui import family as F
 from ui import links
 from ui import resources as R
 from ui.charts import error_map, loss_histogram
@@ -25,7 +26,7 @@ ref = current_model()
 images, labels = R.test_set()
 dim = latent_dim(ref)
 recon_all, kl_all = R.test_losses(ref.name, ref.file_hash)
-nelbo_all = recon_all + kl_all
+scores_all = F.test_scores(ref.name, ref.file_hash)  # negative ELBO; an AE (no KL) is scored by its reconstruction
 
 st.subheader("Test digits")
 asked = links.take("idx")  # a link's indices, their form checked by ui/links; the range is this test set's
@@ -55,7 +56,7 @@ reconstructions = R.test_reconstructions(ref.name, ref.file_hash, tuple(int(i) f
 gallery(np.concatenate([originals, reconstructions]), columns=len(chosen), scale=3,
         caption="top: input · bottom: reconstruction (decoded latent mean)")
 st.dataframe({"index": chosen, "label": labels[chosen], "reconstruction loss": recon_all[chosen],
-              "KL": kl_all[chosen], "negative ELBO": nelbo_all[chosen]}, hide_index=True, width="stretch")
+              "KL": kl_all[chosen], "negative ELBO": (recon_all + kl_all)[chosen]}, hide_index=True, width="stretch")
 with st.expander("Per-pixel error map"):
     pick = st.selectbox("Digit", chosen, format_func=lambda i: f"#{i} (label {labels[i]})")
     k = chosen.index(pick)
@@ -72,7 +73,7 @@ mine = digit_input("recon")
 if mine is not None:
     mean, back, score = R.describe_digits(ref, mine[None])
     back, score = back[0], float(score[0])
-    place = anomaly.percentile(score, nelbo_all)
+    place = anomaly.percentile(score, scores_all)
     u1, u2, u3 = st.columns([1, 1, 3])
     with u1:
         digit(mine, "preprocessed 28×28 input")
@@ -93,4 +94,4 @@ if mine is not None:
         scatter_panels([(f"latent means of {PLANE_DOTS:,} test digits ({axes})", xy[:PLANE_DOTS])], labels[:PLANE_DOTS],
                        np.arange(PLANE_DOTS), images[:PLANE_DOTS], key=f"{ref.file_hash}-placed",
                        component_key="placed", mark=point, mark_label="your digit")
-    p2.plotly_chart(loss_histogram(nelbo_all, score, "your digit"), width="stretch")
+    p2.plotly_chart(loss_histogram(scores_all, score, "your digit"), width="stretch")

@@ -24,7 +24,6 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 from streamlit.components.v2 import component
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from ui import links
 from ui import resources as R
@@ -251,12 +250,6 @@ def _slider_moved() -> None:
     _state().digit = None
 
 
-def _full_run() -> bool:
-    """Whether this is a run of the whole page, not only of the fragment the plane sits in."""
-    ctx = get_script_run_ctx()
-    return ctx is None or not ctx.fragment_ids_this_run
-
-
 def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims: tuple[int, int],
                     base: np.ndarray, span: float, log_var: np.ndarray | None = None,
                     colour: tuple[str, np.ndarray] | None = None, visible: np.ndarray | None = None) -> Pinned:
@@ -273,7 +266,7 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
         visible: (N,) bool, the dots the label filter keeps: the others are dimmed and cannot be selected.
     """
     state, plane = st.session_state, _state()
-    if _full_run():  # the component may have been mounted afresh, and a new one shows the point last sent
+    if links.full_run():  # the component may have been mounted afresh, and a new one shows the point last sent
         plane.shown = plane.sent
         asked = links.take("z")
         if asked is not None and max(map(abs, asked)) > span:
@@ -334,12 +327,6 @@ def latent_plane_ui(ref: R.ModelRef, means: np.ndarray, labels: np.ndarray, dims
     if plane.box is not None:
         selected = np.flatnonzero(inside(xy.astype(np.float32), plane.box) & (True if visible is None else visible))
     return Pinned(z, clicked, selected)
-
-
-def pinned_z() -> list[float] | None:
-    """The pinned z (latent_dim,) the explorer showed last, or None before it ran."""
-    state = st.session_state.get(STATE_KEY)
-    return state.pinned if isinstance(state, PlaneState) and state.pinned else None
 
 
 def nearest_digits(means: np.ndarray, z: np.ndarray, k: int = 8) -> np.ndarray:
