@@ -57,9 +57,9 @@ def test_digit_values_against_the_core_and_from_the_disk_cache(tiny, mnist, tmp_
         got = selection.digit_values(tiny, x, quantity, split="first40", classifier=SHIPPED)
         assert got.shape == (40,) and got.dtype == np.float32
         np.testing.assert_allclose(got, values, rtol=1e-5, atol=1e-5)
-    cached = list((tiny.folder / "cache").glob(f"digit-kl-{tiny.file_hash[:16]}-*.npy"))
-    assert cached  # on disk, keyed by the model file's hash
-    path = cached[0]
+    # on disk, keyed by the model file's hash (other tests may have cached other splits of the same model)
+    path = result_cache.model_file(tiny, "digit-kl", {"quantity": "kl", "split": "first40", "n": 40, "seed": 0}, ".npy")
+    assert path.is_file() and tiny.file_hash[:16] in path.name
     np.save(path, np.full(40, 7.0, np.float32))  # what the disk holds is what is read back
     assert (selection.digit_values(tiny, x, "kl", split="first40") == 7.0).all()
     path.write_bytes(b"damaged")  # a damaged file is recomputed
