@@ -42,7 +42,7 @@ def _one_line_error(result):
     (["train", "--name", "a/b"], "Invalid model name"),
     (["train", "--latent-dim", "0"], "--latent-dim: must be from 1 to 64, got 0"),
     (["train", "--beta", "-2"], "--beta: must be from 0 to 10000, got -2"),
-    (["grid", "--range", "-1", "--out", "g.png", "--model", "tiny"], "--range: must be from 0.01 to 100"),
+    (["grid", "--span", "-1", "--out", "g.png", "--model", "tiny"], "--span: must be from 0.01 to 100"),
     (["reconstruct", "nothere.png", "--out", "o", "--model", "tiny"], "no such file"),
 ])
 def test_user_errors_are_one_line(store_root, tmp_path, args, expected):
@@ -132,7 +132,7 @@ BOUNDS = [
     (["sample", "--n", "10001", "--out", "s.png"], "argument --n: must be from 1 to 10,000, got 10,001"),
     (["sample", "--seed", "4294967296", "--out", "s.png"], "argument --seed: must be from 0 to 4,294,967,295"),
     (["grid", "--n", "101", "--out", "g.png"], "argument --n: must be from 2 to 100, got 101"),
-    (["grid", "--range", "1e9", "--out", "g.png"], "argument --range: must be from 0.01 to 100"),
+    (["grid", "--span", "1e9", "--out", "g.png"], "argument --span: must be from 0.01 to 100"),
     (["evaluate", "--k", "1001"], "argument --k: must be from 1 to 1,000, got 1,001"),
     (["evaluate", "--k", "9" * 5000], "argument --k: expected an integer"),
     (["decode", "--z", ",".join(["0"] * 65), "--out", "d.png"], "argument --z: at most 64 coordinates"),
@@ -190,7 +190,7 @@ def test_the_bounds_themselves_are_accepted():
 
     parse = _parser().parse_args
     assert parse(["sample", "--n", "10000", "--seed", "4294967295", "--out", "s.png"]).n == 10000
-    assert parse(["grid", "--n", "100", "--range", "100", "--out", "g.png"]).n == 100
+    assert parse(["grid", "--n", "100", "--span", "100", "--out", "g.png"]).n == 100
     assert parse(["evaluate", "--k", "1000"]).k == 1000
     assert len(parse(["decode", "--z", ",".join(["0.5"] * 64), "--out", "d.png"]).z) == 64
     args = parse(["train", "--epochs", "10000", "--batch-size", "60000", "--latent-dim", "64", "--seed", "0"])
@@ -210,7 +210,7 @@ def test_decode_sample_grid_match_the_library(store_root, tiny, tmp_path):
     _, imgs = sample_prior(tiny.fast, 20, 3)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "s.png")), to_uint8(tile(imgs, 10)))
 
-    out = cli("grid", "--n", "7", "--range", "2", "--out", tmp_path / "g.png", "--model", "tiny",
+    out = cli("grid", "--n", "7", "--span", "2", "--out", tmp_path / "g.png", "--model", "tiny",
               env_root=store_root, check=True)
     assert json.loads(out.stdout)["n"] == 7
     expected = to_uint8(tile(decode_grid(tiny.fast, 7, 2.0).reshape(-1, 28, 28), 7))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vae_core.generate import decode_grid, grid_axis, grid_points, interpolate, sample_prior
+from vae_core.generate import decode_grid, grid_axis, grid_points, latent_path, sample_prior
 
 
 def test_fast_decode_matches_keras_predict(tiny):
@@ -53,7 +53,7 @@ def test_samples_are_seeded(tiny):
 
 
 def test_interpolation_endpoints(tiny):
-    imgs = interpolate(tiny.fast, [-1, -1], [1, 1], steps=5)
+    imgs = tiny.fast.decode(latent_path([-1, -1], [1, 1], 5, "linear"))
     assert imgs.shape == (5, 28, 28)
     np.testing.assert_allclose(imgs[-1], tiny.fast.decode([[1, 1]])[0], atol=1e-6)
 

@@ -105,9 +105,9 @@ def test_numpy_losses_equal_the_training_losses(rng):
     x = rng.random((5, 28, 28))
     x_hat = np.clip(rng.random((5, 28, 28)), 0, 1)
     x_hat[0, 0, :3] = [0.0, 1.0, 1e-9]  # clipped to [eps, 1 - eps] on both sides
-    for kind in ("bce", "mse"):
-        expected = ops.convert_to_numpy(model.reconstruction_loss_per_image(x, x_hat, kind))
-        np.testing.assert_allclose(reconstruction_per_image(x, x_hat, kind), expected, rtol=1e-12)
+    for loss in ("bce", "mse"):
+        expected = ops.convert_to_numpy(model.reconstruction_loss_per_image(x, x_hat, loss))
+        np.testing.assert_allclose(reconstruction_per_image(x, x_hat, loss), expected, rtol=1e-12)
     mean, log_var = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
     np.testing.assert_allclose(kl_per_image(mean, log_var), ops.convert_to_numpy(model.kl_per_image(mean, log_var)),
                                rtol=1e-12)

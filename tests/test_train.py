@@ -28,7 +28,7 @@ def test_tiny_training_lowers_the_loss_and_records_history(mnist):
         assert len(history[key]) == 3
     assert [r["epoch"] for r in seen] == [1, 2, 3]
     assert summary["best_epoch"] == int(np.argmin(history["val_loss"])) + 1
-    assert summary["train_images"] == 512 and summary["validation_images"] == 256
+    assert summary["train_images"] == 512 and summary["test_images"] == 256
 
 
 def test_same_seed_same_result(mnist):

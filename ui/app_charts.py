@@ -44,11 +44,11 @@ def accuracy_chart(result: dict, classifier_labels: dict[str, str]) -> go.Figure
     x = result["labels_per_class"]
     fig = go.Figure()
     for feature, curves in result["accuracy"].items():
-        for kind, values in curves.items():
+        for name, values in curves.items():
             fig.add_trace(go.Scatter(
                 x=x, y=values, mode="lines+markers", name=f"{result['feature_names'][feature]} · "
-                                                          f"{classifier_labels[kind]}",
-                line=dict(color=FEATURE_COLOURS.get(feature), dash=CLASSIFIER_DASH.get(kind), width=2.5),
+                                                          f"{classifier_labels[name]}",
+                line=dict(color=FEATURE_COLOURS.get(feature), dash=CLASSIFIER_DASH.get(name), width=2.5),
                 hovertemplate="%{x} labels per class: %{y:.1%}<extra>%{fullData.name}</extra>"))
     fig.update_xaxes(title_text="labelled training digits per class", type="category")
     fig.update_yaxes(title_text="test accuracy", tickformat=".0%", rangemode="tozero")

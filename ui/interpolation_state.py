@@ -51,10 +51,10 @@ def _apply_link(side: str, count: int) -> None:
     asked = links.take(_link_name(side))
     if asked is None:
         return
-    kind, value = asked
-    if kind == "digit" and value >= count:
+    what, value = asked
+    if what == "digit" and value >= count:
         links.reject(_link_name(side), f"there is no test digit #{value}; they are numbered 0 to {count - 1}")
-    elif kind == "digit":
+    elif what == "digit":
         st.session_state[endpoint_key(side, "source")] = SOURCES[0]
         st.session_state[endpoint_key(side, "index")] = value
     else:  # a point, already within the number inputs' ±10

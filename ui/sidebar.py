@@ -63,9 +63,9 @@ def _summary(folder, saved: dict, file_hash: str) -> None:
     problem = store.metric_problem(metrics, keys) if metrics else None
     with st.sidebar.container(border=True):
         st.caption("Configuration")
-        kind = "**autoencoder** (no sampling, no KL)" if autoencoder else f"VAE · β **{model.get('beta')}**"
+        what = "**autoencoder** (no sampling, no KL)" if autoencoder else f"VAE · β **{model.get('beta')}**"
         st.markdown(
-            f"{kind} · latent_dim **{model.get('latent_dim')}** · "
+            f"{what} · latent_dim **{model.get('latent_dim')}** · "
             f"loss **{str(model.get('reconstruction', '')).upper()}** · seed {model.get('seed')}")
         if run:
             st.caption(_run_line(run))

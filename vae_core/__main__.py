@@ -76,12 +76,12 @@ def _config_options(parser: argparse.ArgumentParser, cls: type) -> None:
     accepted range all come from the field (vae_core.config.option)."""
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        meta, kind = f.metadata, hints[f.name]
+        meta, type_ = f.metadata, hints[f.name]
         kwargs, notes = {"default": f.default}, []
         if meta.get("choices"):
             kwargs["choices"] = meta["choices"]
-        elif kind is not str:
-            cast = float if kind is float else int
+        elif type_ is not str:
+            cast = float if type_ is float else int
             kwargs["type"] = _bounded(cast, *meta["bounds"])
             notes.append(" to ".join(f"{v:,}" if cast is int else f"{v:g}" for v in meta["bounds"]))
         if f.default is not None:
@@ -150,8 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     gr = sub.add_parser("grid", help="decode an N x N latent grid (one batched call) into one PNG")
     gr.add_argument("--n", type=_bounded(int, 2, MAX_GRID), default=15,
                     help=f"points per axis, 2 to {MAX_GRID} (default: 15)")
-    gr.add_argument("--range", dest="span", type=_bounded(float, 0.01, 100), default=3.0,
-                    help="the grid covers [-R, R] on each axis, R from 0.01 to 100 (default: 3)")
+    gr.add_argument("--span", type=_bounded(float, 0.01, 100), default=3.0,
+                    help="the grid covers [-span, span] on each axis, 0.01 to 100 (default: 3)")
     gr.add_argument("--gaussian", action="store_true", help="space points by normal quantiles instead")
     gr.add_argument("--out", type=Path, required=True, help=PNG_HELP)
     gr.add_argument("--model", default="default", help=MODEL_HELP)
@@ -185,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     pj = sub.add_parser("project", help="encode the test digits and compute PCA, t-SNE and UMAP of their latent "
                                         "means into the model's cache (what the app shows); prints JSON")
     pj.add_argument("--model", default="default", help=MODEL_HELP)
-    pj.add_argument("--n", type=_bounded(int, 10, 10_000), default=2000,
+    pj.add_argument("--test-digits", type=_bounded(int, 10, 10_000), default=2000,
                     help="test digits to project, 10 to 10,000 (default: 2,000, the app's default)")
 
     cl = sub.add_parser("classifier", help="train the MNIST digit classifier used to measure uploads and samples; "

@@ -102,14 +102,6 @@ def roc(inliers: np.ndarray, outliers: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return fpr, tpr, float(np.trapezoid(tpr, fpr))
 
 
-def auc_rank(inliers: np.ndarray, outliers: np.ndarray) -> float:
-    """AUC by its definition: P(outlier score > inlier score) + P(tie) / 2 (Mann-Whitney U / (m n))."""
-    inliers, outliers = np.asarray(inliers, float), np.asarray(outliers, float)
-    greater = (outliers[:, None] > inliers[None, :]).sum()
-    ties = (outliers[:, None] == inliers[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(inliers) * len(outliers)))
-
-
 def aucs(scores: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
     """{score: {outlier set: AUC of MNIST against it}} from {set: {score: values}}."""
     names = scores["mnist"].keys()

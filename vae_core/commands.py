@@ -162,7 +162,7 @@ def grid(args: argparse.Namespace) -> None:
         raise_user("grid needs a model with latent_dim of at least 2")
     imgs = decode_grid(loaded.fast, args.n, args.span, args.gaussian)  # (n, n, 28, 28)
     images.save_png(args.out, images.tile(imgs.reshape(-1, 28, 28), columns=args.n))
-    _emit({"n": args.n, "range": args.span, "gaussian": args.gaussian, "out": str(args.out)})
+    _emit({"n": args.n, "span": args.span, "gaussian": args.gaussian, "out": str(args.out)})
 
 
 def fetch_data(args: argparse.Namespace) -> None:
@@ -187,12 +187,12 @@ def project(args: argparse.Namespace) -> None:
     loaded = load_model(args.model)
     mnist = data.load_mnist()
     means = embed.latent_stats(loaded, mnist.x_test, "test")[:, 0]
-    report = {"model": loaded.name, "n": min(args.n, len(means)), "seconds": {}, "files": []}
+    report = {"model": loaded.name, "test_digits": min(args.test_digits, len(means)), "seconds": {}, "files": []}
     for method in METHODS:
         start = time.perf_counter()
-        embed.projection(loaded, means, method, args.n)
+        embed.projection(loaded, means, method, args.test_digits)
         report["seconds"][method] = round(time.perf_counter() - start, 2)
-        report["files"].append(embed.projection_cache_file(loaded, len(means), method, args.n).name)
+        report["files"].append(embed.projection_cache_file(loaded, len(means), method, args.test_digits).name)
     _emit(report)
 
 

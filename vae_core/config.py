@@ -67,7 +67,7 @@ class TrainConfig:
     min_lr: float = option(1e-6, "the learning rate never drops below this", bounds=(0, 1))
     train_limit: int | None = option(None, "use only the first N training digits (default: all 60,000)",
                                      bounds=(1, 60_000))
-    test_limit: int | None = option(None, "use only the first N test digits (default: all 10,000)",
+    test_limit: int | None = option(None, "validate on the first N MNIST test digits (default: all 10,000)",
                                     bounds=(1, 10_000))
     # measured in bench/RESULTS.md: faster per epoch on CPUs with AVX-512 BF16, validation loss within ~1% of float32
     precision: str = option("float32", "mixed_bfloat16: layers compute in bfloat16, weights, optimizer and loss "
@@ -98,7 +98,6 @@ class TrainConfig:
 class ProjectionConfig:
     """Settings of the latent projections (docs/reference.md §4.2)."""
 
-    n_points: int = 2000
     perplexity: float = 30.0
     tsne_iterations: int = 1000
     umap_neighbors: int = 15

@@ -24,7 +24,7 @@ ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. 2016, section 5.2: a unit is active
 
 # The two per-image losses below are vae_core.model's training losses written in NumPy (float64), so that scoring
 # runs without TensorFlow in the app's server; tests/test_lean.py holds them equal to the Keras functions.
-def reconstruction_per_image(x: np.ndarray, x_hat: np.ndarray, kind: str = "bce", chunk: int = 1000) -> np.ndarray:
+def reconstruction_per_image(x: np.ndarray, x_hat: np.ndarray, loss: str = "bce", chunk: int = 1000) -> np.ndarray:
     """Summed per-pixel loss of each image, (N,), in float64: binary cross-entropy or squared error.
 
     Runs `chunk` images at a time, so the float64 temporaries stay small whatever N."""
@@ -33,7 +33,7 @@ def reconstruction_per_image(x: np.ndarray, x_hat: np.ndarray, kind: str = "bce"
     out = np.empty(len(x))
     for i in range(0, len(x), chunk):
         a, b = x[i:i + chunk].astype(np.float64), x_hat[i:i + chunk].astype(np.float64)  # (n, 784)
-        if kind == "bce":
+        if loss == "bce":
             p = np.clip(b, _EPS, 1.0 - _EPS)
             out[i:i + chunk] = -(a * np.log(p) + (1.0 - a) * np.log(1.0 - p)).sum(axis=1)
         else:

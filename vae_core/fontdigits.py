@@ -133,11 +133,11 @@ def _wobble(image: Image.Image, rng: np.random.Generator, glyph_height: float) -
 
 def _colours(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
     """Ink and paper colours (3,) with clear contrast, and a word for the polarity."""
-    kind = rng.choice(["dark on light", "light on dark", "colour"], p=[0.5, 0.3, 0.2])
-    if kind == "dark on light":
-        return rng.uniform(0, 70, 3), rng.uniform(200, 255, 3), str(kind)
-    if kind == "light on dark":
-        return rng.uniform(200, 255, 3), rng.uniform(0, 60, 3), str(kind)
+    scheme = rng.choice(["dark on light", "light on dark", "colour"], p=[0.5, 0.3, 0.2])
+    if scheme == "dark on light":
+        return rng.uniform(0, 70, 3), rng.uniform(200, 255, 3), str(scheme)
+    if scheme == "light on dark":
+        return rng.uniform(200, 255, 3), rng.uniform(0, 60, 3), str(scheme)
     luma = np.array([0.299, 0.587, 0.114])
     while True:  # colours whose grey levels differ clearly (red on green of equal brightness is no digit in grey)
         ink, paper = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)

@@ -135,12 +135,6 @@ def latent_path(z_start: np.ndarray, z_end: np.ndarray, steps: int = 10, method:
     return (((1 - t) * norm_a + t * norm_b) * directions).astype(np.float32)
 
 
-def interpolate(fast: FastModel, z_start: np.ndarray, z_end: np.ndarray, steps: int = 10,
-                method: str = "linear") -> np.ndarray:
-    """Decode `steps` points of `latent_path` from z_start to z_end in one call; returns (steps, 28, 28)."""
-    return fast.decode(latent_path(z_start, z_end, steps, method))
-
-
 def traversals(fast: FastModel, base: np.ndarray, steps: int = 9, span: float = 3.0) -> np.ndarray:
     """Each latent dimension swept over [-span, span] with the others held at `base` (Higgins et al. 2017, β-VAE,
     fig. 7); one batched decoder call. Returns (latent_dim, steps, 28, 28)."""

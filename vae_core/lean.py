@@ -38,9 +38,9 @@ _ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer: its class, its Keras config and its weights (kernel, bias) or ()."""
+    """One layer: its Keras class name, its Keras config and its weights (kernel, bias) or ()."""
 
-    kind: str
+    class_name: str
     config: dict
     weights: tuple[np.ndarray, ...]
 
@@ -103,17 +103,17 @@ def run(layers: list[Layer], x: np.ndarray) -> np.ndarray:
     """Apply a chain of layers (Dropout is the identity at inference)."""
     for layer in layers:
         c = layer.config
-        if layer.kind == "Conv2D":
+        if layer.class_name == "Conv2D":
             x = conv2d(x, *layer.weights, c["strides"][0], c["padding"])
-        elif layer.kind == "Conv2DTranspose":
+        elif layer.class_name == "Conv2DTranspose":
             x = conv2d_transpose(x, *layer.weights, c["strides"][0])
-        elif layer.kind == "Dense":
+        elif layer.class_name == "Dense":
             x = x @ layer.weights[0] + layer.weights[1]
-        elif layer.kind == "MaxPooling2D":
+        elif layer.class_name == "MaxPooling2D":
             x = max_pool(x)
-        elif layer.kind == "Flatten":
+        elif layer.class_name == "Flatten":
             x = x.reshape(len(x), -1)
-        elif layer.kind == "Reshape":
+        elif layer.class_name == "Reshape":
             x = x.reshape(len(x), *c["target_shape"])
         if "activation" in c:
             x = activate(x, c["activation"])
@@ -145,31 +145,32 @@ def layers_of(model_config: dict, group: h5py.Group, expected: tuple[str, ...], 
         return ModelLoadError(f"{path} is not a model this project built ({why}); retrain the model.")
 
     specs = model_config.get("config", {}).get("layers", [])
-    kinds = tuple(spec.get("class_name") for spec in specs)
-    if kinds != expected:
-        raise refuse(f"layers {', '.join(map(str, kinds))}")
+    class_names = tuple(spec.get("class_name") for spec in specs)
+    if class_names != expected:
+        raise refuse(f"layers {', '.join(map(str, class_names))}")
     counts: dict[str, int] = {}
     layers = []
-    for kind, spec in zip(kinds, specs, strict=True):
-        if kind == "InputLayer":
+    for class_name, spec in zip(class_names, specs, strict=True):
+        if class_name == "InputLayer":
             continue
-        folder = _H5_NAMES[kind] + (f"_{counts[kind]}" if counts.get(kind) else "")
-        counts[kind] = counts.get(kind, 0) + 1
+        folder = _H5_NAMES[class_name] + (f"_{counts[class_name]}" if counts.get(class_name) else "")
+        counts[class_name] = counts.get(class_name, 0) + 1
         config = spec["config"]
         if config.get("activation", "linear") not in _ACTIVATIONS:
             raise refuse(f"activation {config['activation']}")
-        if kind in ("Conv2D", "Conv2DTranspose") and (config.get("padding") not in ("same", "valid") or (
-                kind == "Conv2DTranspose" and config["padding"] != "same") or config.get("dilation_rate") != [1, 1]):
-            raise refuse(f"{kind} padding {config.get('padding')}")
-        if kind == "MaxPooling2D" and (config.get("pool_size") != [2, 2] or config.get("strides") != [2, 2]):
+        padding = config.get("padding")
+        if class_name in ("Conv2D", "Conv2DTranspose") and (padding not in ("same", "valid") or (
+                class_name == "Conv2DTranspose" and padding != "same") or config.get("dilation_rate") != [1, 1]):
+            raise refuse(f"{class_name} padding {config.get('padding')}")
+        if class_name == "MaxPooling2D" and (config.get("pool_size") != [2, 2] or config.get("strides") != [2, 2]):
             raise refuse("pooling other than 2x2")
         vars_ = group.get(f"layers/{folder}/vars")
         if vars_ is None:
             raise refuse(f"no weights for {folder}")
         weights = tuple(np.asarray(vars_[str(i)], np.float32) for i in range(len(vars_)))
-        if kind in ("Conv2D", "Conv2DTranspose", "Dense") and len(weights) != 2:
+        if class_name in ("Conv2D", "Conv2DTranspose", "Dense") and len(weights) != 2:
             raise refuse(f"{folder} without a bias")
-        layers.append(Layer(kind, {**config, "name": spec.get("name", config.get("name"))}, weights))
+        layers.append(Layer(class_name, {**config, "name": spec.get("name", config.get("name"))}, weights))
     return layers
 
 
@@ -186,7 +187,7 @@ class LeanVAE:
             expected = ENCODER if self.deterministic else (*ENCODER, "Dense", "Sampling")
             encoder = layers_of(inner["encoder"], weights["encoder"], expected, path)
             self._decoder = layers_of(inner["decoder"], weights["decoder"], DECODER, path)
-        heads = {layer.config["name"]: layer for layer in encoder[3:] if layer.kind == "Dense"}
+        heads = {layer.config["name"]: layer for layer in encoder[3:] if layer.class_name == "Dense"}
         if "z_mean" not in heads or (not self.deterministic and "z_log_var" not in heads):
             raise ModelLoadError(f"{path}: the encoder has no z_mean / z_log_var heads; retrain the model.")
         self._trunk, self._mean, self._log_var = encoder[:4], heads["z_mean"], heads.get("z_log_var")

@@ -63,9 +63,9 @@ def build_decoder(config: ModelConfig, dtype: str | None = None) -> keras.Model:
     return keras.Model(inputs, outputs, name="decoder")
 
 
-def reconstruction_loss_per_image(x, x_hat, kind: str = "bce"):
+def reconstruction_loss_per_image(x, x_hat, loss: str = "bce"):
     """Summed per-pixel loss of each image, shape (N,). BCE matches keras.losses.binary_crossentropy."""
-    if kind == "bce":
+    if loss == "bce":
         p = ops.clip(x_hat, _EPS, 1.0 - _EPS)
         per_pixel = -(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p))
     else:

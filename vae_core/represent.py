@@ -58,14 +58,14 @@ def per_class_subset(labels: np.ndarray, per_class: int | None, seed: int = 0) -
     return np.sort(np.concatenate(chosen))
 
 
-def _classifier(kind: str, n_train: int, config: RepresentConfig):
+def _classifier(name: str, n_train: int, config: RepresentConfig):
     # scikit-learn is imported where it computes, so a server that reads cached curves never loads it
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    if kind == "logistic":
+    if name == "logistic":
         return make_pipeline(StandardScaler(), LogisticRegression(max_iter=config.logistic_max_iter))
     return KNeighborsClassifier(n_neighbors=min(config.neighbours, n_train), algorithm="brute")
 
@@ -75,15 +75,15 @@ def budget_curves(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, 
     """{classifier: [test accuracy at each of config.budgets]} of features x_train (N, F) -> x_test (M, F)."""
     from sklearn.exceptions import ConvergenceWarning
 
-    curves: dict[str, list[float]] = {kind: [] for kind in CLASSIFIERS}
+    curves: dict[str, list[float]] = {name: [] for name in CLASSIFIERS}
     for budget in config.budgets:
         chosen = per_class_subset(y_train, budget, config.seed)
-        for kind in CLASSIFIERS:
-            model = _classifier(kind, len(chosen), config)
+        for name in CLASSIFIERS:
+            model = _classifier(name, len(chosen), config)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)  # the iteration cap is deliberate (docstring)
                 model.fit(x_train[chosen], y_train[chosen])
-            curves[kind].append(float(model.score(x_test, y_test)))
+            curves[name].append(float(model.score(x_test, y_test)))
     return curves
 
 
@@ -193,8 +193,8 @@ def table_rows(result: dict) -> list[dict]:
     """One row per (feature, classifier) with an accuracy column per label budget: the page's table."""
     rows = []
     for feature, curves in result["accuracy"].items():
-        for kind, values in curves.items():
+        for name, values in curves.items():
             accuracies = zip(result["labels_per_class"], values, strict=True)
-            rows.append({"features": result["feature_names"][feature], "classifier": CLASSIFIER_LABELS[kind],
+            rows.append({"features": result["feature_names"][feature], "classifier": CLASSIFIER_LABELS[name],
                          **{f"{label} / class": v for label, v in accuracies}})
     return rows

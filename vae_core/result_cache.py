@@ -33,14 +33,14 @@ def _digest(key: dict) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def model_file(loaded: LoadedModel, kind: str, key: dict, suffix: str) -> Path:
-    """The cache file of result `kind` with parameters `key` for this model file."""
-    return loaded.folder / store.CACHE_DIR / f"{kind}-{loaded.file_hash[:16]}-{_digest(key)}{suffix}"
+def model_file(loaded: LoadedModel, result: str, key: dict, suffix: str) -> Path:
+    """The cache file of result `result` with parameters `key` for this model file."""
+    return loaded.folder / store.CACHE_DIR / f"{result}-{loaded.file_hash[:16]}-{_digest(key)}{suffix}"
 
 
-def data_file(kind: str, key: dict, suffix: str) -> Path:
+def data_file(result: str, key: dict, suffix: str) -> Path:
     """The cache file of a model-independent result (beside the MNIST cache)."""
-    return cache_dir() / "results" / f"{kind}-{_digest(key)}{suffix}"
+    return cache_dir() / "results" / f"{result}-{_digest(key)}{suffix}"
 
 
 def is_cached(path: Path) -> bool:

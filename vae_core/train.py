@@ -96,7 +96,7 @@ def array_batches(x: np.ndarray, batch_size: int, shuffle_seed: int | None = Non
     return dataset.with_options(options)
 
 
-def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.ndarray,
+def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_test: np.ndarray,
         on_epoch: EpochCallback | None = None, on_batch: BatchCallback | None = None,
         show_progress: bool = True, stop_requested: Callable[[], bool] | None = None,
         ) -> tuple[VAE, dict[str, list[float]], dict]:
@@ -106,7 +106,7 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     validated and recorded) and the best weights so far are kept, so a stopped run is still a complete model.
     """
     x_train = x_train[: train.train_limit]
-    x_val = x_val[: train.test_limit]
+    x_test = x_test[: train.test_limit]
     strategy = distribute.strategy(train.distribute)  # None: one device
     with strategy.scope() if strategy is not None else contextlib.nullcontext():  # variables made per replica
         vae = build_vae(config, dtype=train.precision)
@@ -120,7 +120,7 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
         monitor="val_loss", factor=train.reduce_lr_factor, patience=train.reduce_lr_patience, min_lr=train.min_lr)
     start = time.perf_counter()
     vae.fit(array_batches(x_train, train.batch_size, shuffle_seed=config.seed), epochs=train.epochs,
-            validation_data=array_batches(x_val, train.batch_size), callbacks=[reduce, early, recorder],
+            validation_data=array_batches(x_test, train.batch_size), callbacks=[reduce, early, recorder],
             shuffle=False, verbose=0)  # the dataset reshuffles itself
     seconds = time.perf_counter() - start
     if train.precision != "float32" or strategy is not None:
@@ -144,7 +144,7 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
         "lr_reduced_after_epochs": lr_drop_epochs(lr),
         "training_seconds": round(seconds, 1),
         "train_images": len(x_train),
-        "validation_images": len(x_val),
+        "test_images": len(x_test),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "cpu_count": __import__("os").cpu_count(),
         "replicas": strategy.num_replicas_in_sync if strategy is not None else 1,
@@ -154,7 +154,7 @@ def fit(config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.
     return vae, history, summary
 
 
-def train_and_save(name: str, config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_val: np.ndarray,
+def train_and_save(name: str, config: ModelConfig, train: TrainConfig, x_train: np.ndarray, x_test: np.ndarray,
                    root: Path | None = None, data_source: str = "", **kwargs) -> Path:
     """Train and write `models/<name>/` atomically; the old folder stays intact until the new one is complete.
 
@@ -164,7 +164,7 @@ def train_and_save(name: str, config: ModelConfig, train: TrainConfig, x_train: 
     store.validate_name(name)
     with store.training_lock(name, root):
         store.recover_leftovers(root)
-        vae, history, summary = fit(config, train, x_train, x_val, **kwargs)
+        vae, history, summary = fit(config, train, x_train, x_test, **kwargs)
         summary["data_source"] = data_source
         with store.staged_model_dir(name, root) as tmp:
             save_model(tmp, vae, config, train, history, extra={"run": summary})

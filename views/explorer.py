@@ -116,7 +116,7 @@ if dim < 2:
     st.stop()
 g1, g2, g3 = st.columns(3)
 n = g1.slider("Grid size", 5, 30, 15)
-grid_span = g2.slider("Range ±", 0.5, 6.0, 3.0, 0.5)
+grid_span = g2.slider("Grid span ±", 0.5, 6.0, 3.0, 0.5, help="the grid covers [-span, span] on both axes")
 gaussian = g3.toggle("Gaussian-quantile spacing", value=False)
 others = tuple(float(v) for v in base) if dim > 2 else None
 tiles = R.grid(ref.name, ref.file_hash, n, grid_span, gaussian, dims, others)

@@ -14,7 +14,7 @@ from ui.scatter_panels import scatter_panels
 from ui.widgets import digit, gallery
 from vae_core import anomaly
 
-PLANE_DOTS = 2000  # test digits drawn around an uploaded digit's latent mean
+TEST_DIGITS = 2000  # test digits drawn around an uploaded digit's latent mean
 
 st.title("Reconstructions")
 st.markdown(
@@ -91,7 +91,8 @@ if mine is not None:
     point = (float(mean[0, 0]), float(mean[0, 1]) if dim >= 2 else 0.0)
     axes = "z₁ across, z₂ up" if dim == 2 else ("z₁" if dim == 1 else f"z₁ and z₂ of {dim}")
     with p1:  # the page's own canvas panel (ui/scatter_panels): Plotly draws 2,000 dots slowly in the browser
-        scatter_panels([(f"latent means of {PLANE_DOTS:,} test digits ({axes})", xy[:PLANE_DOTS])], labels[:PLANE_DOTS],
-                       np.arange(PLANE_DOTS), images[:PLANE_DOTS], key=f"{ref.file_hash}-placed",
+        shown = slice(TEST_DIGITS)
+        scatter_panels([(f"latent means of {TEST_DIGITS:,} test digits ({axes})", xy[shown])], labels[shown],
+                       np.arange(TEST_DIGITS), images[shown], key=f"{ref.file_hash}-placed",
                        component_key="placed", mark=point, mark_label="your digit")
     p2.plotly_chart(loss_histogram(scores_all, score, "your digit"), width="stretch")

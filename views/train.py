@@ -94,7 +94,7 @@ with st.form("train_settings"):
     all_train = jobs.field_range(TrainConfig, "train_limit")
     train_limit = c1.number_input("Training digits", **all_train)
     all_test = jobs.field_range(TrainConfig, "test_limit")
-    test_limit = c2.number_input("Validation digits", **all_test)
+    test_limit = c2.number_input("Test digits", **all_test)
     evaluate = c3.checkbox("Evaluate afterwards", True, help="test-set losses, IWAE bound and kNN accuracy into "
                            "metrics.json (a few minutes on a CPU)")
     replace = c4.checkbox("Replace an existing model", False, help="the old folder is copied to "

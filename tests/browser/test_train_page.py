@@ -51,7 +51,7 @@ def test_train_page_starts_watches_and_stops_a_run(empty_server, page):
     page.get_by_label("Model name", exact=True).fill("browserrun")
     _number(page, "Epochs (at most)", 60)
     _number(page, "Training digits", 256)
-    _number(page, "Validation digits", 128)
+    _number(page, "Test digits", 128)
     page.get_by_text("Evaluate afterwards").click()  # off: no test-set evaluation after the run
     page.get_by_role("button", name="Start training").click()
 

@@ -118,7 +118,7 @@ def test_train_page_starts_watches_and_stops_a_run(store):
     inputs = {n.label: n for n in at.number_input}
     inputs["Epochs (at most)"].set_value(TINY["epochs"])
     inputs["Training digits"].set_value(TINY["train_limit"])
-    inputs["Validation digits"].set_value(TINY["test_limit"])
+    inputs["Test digits"].set_value(TINY["test_limit"])
     inputs["Seed"].set_value(1)
     {c.label: c for c in at.checkbox}["Evaluate afterwards"].uncheck()
     button(at, "Start training").click()
