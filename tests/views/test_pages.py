@@ -42,7 +42,8 @@ def _plane_payload(app) -> tuple[dict, bytes, np.ndarray, np.ndarray]:
 
 
 def test_explorer_sends_every_digit_and_the_decoder_to_the_component(app, tiny, mnist):
-    from vae_core.export import decode_numpy, from_bytes
+    from devtools.reference_decoder import decode_numpy
+    from vae_core.export import from_bytes
 
     header, weights, points, labels = _plane_payload(app)
     means, _ = tiny.fast.encode(mnist.x_test)
