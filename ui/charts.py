@@ -35,7 +35,7 @@ def loss_curves(history: dict, window: int = 7, log_y: bool = False, best: int |
                                          name=f"{split} (moving average, {window})", legendgroup=split + "s",
                                          line=dict(color=colours[split], width=2.5, dash="dot")), row=1, col=1)
     # The learning-rate drops as dashed lines across every panel, all at once: Plotly's add_vline walks every
-    # subplot per call and took ~170 ms for the default model's 8 drops (the Training page's main cost under load).
+    # subplot on each call.
     fig.update_layout(shapes=[
         dict(type="line", xref=f"x{col if col > 1 else ''}", yref=f"y{col if col > 1 else ''} domain", x0=epoch,
              x1=epoch, y0=0, y1=1, line=dict(color="gray", width=1, dash="dash"), opacity=0.45)
