@@ -107,7 +107,7 @@ def projection(name: str, file_hash: str, method: str, n: int) -> tuple[np.ndarr
 
     loaded_model, means = _loaded(name, file_hash), latent_stats(name, file_hash)[:, 0]
     if method == "umap" and not is_cached(loaded_model, len(means), method, n):
-        _import_umap_without_tensorflow()  # only to compute: umap, numba and llvmlite stay in memory once imported (bench/RESULTS.md)
+        _import_umap_without_tensorflow()  # only to compute: umap and numba stay in memory once imported
     return compute(loaded_model, means, method, n)
 
 
