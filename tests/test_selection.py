@@ -58,7 +58,7 @@ def test_digit_values_against_the_core_and_from_the_disk_cache(tiny, mnist, tmp_
         assert got.shape == (40,) and got.dtype == np.float32
         np.testing.assert_allclose(got, values, rtol=1e-5, atol=1e-5)
     # on disk, keyed by the model file's hash (other tests may have cached other splits of the same model)
-    path = result_cache.model_file(tiny, "digit-kl", {"quantity": "kl", "split": "first40", "n": 40, "seed": 0}, ".npy")
+    path = selection.digit_values_file(tiny, "kl", "first40", 40)
     assert path.is_file() and tiny.file_hash[:16] in path.name
     np.save(path, np.full(40, 7.0, np.float32))  # what the disk holds is what is read back
     assert (selection.digit_values(tiny, x, "kl", split="first40") == 7.0).all()

@@ -161,7 +161,7 @@ def layers_of(model_config: dict, group: h5py.Group, expected: tuple[str, ...], 
         padding = config.get("padding")
         if class_name in ("Conv2D", "Conv2DTranspose") and (padding not in ("same", "valid") or (
                 class_name == "Conv2DTranspose" and padding != "same") or config.get("dilation_rate") != [1, 1]):
-            raise refuse(f"{class_name} padding {config.get('padding')}")
+            raise refuse(f"{class_name} padding {padding}")
         if class_name == "MaxPooling2D" and (config.get("pool_size") != [2, 2] or config.get("strides") != [2, 2]):
             raise refuse("pooling other than 2x2")
         vars_ = group.get(f"layers/{folder}/vars")

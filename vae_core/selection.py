@@ -76,12 +76,10 @@ def digit_values(loaded: LoadedModel, x: np.ndarray, quantity: str, split: str =
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity {quantity!r}")
-    key = {"quantity": quantity, "split": split, "n": len(x), "seed": seed}
     if quantity == "confidence":
         classifier = Path(classifier or classifier_path())
         if not classifier.is_file():
             raise ModelNotFoundError("No digit classifier in the store; train it with: python -m vae_core classifier")
-        key["classifier"] = sha256_of(classifier)
 
     def compute() -> np.ndarray:
         if quantity == "negative_elbo":
@@ -93,5 +91,14 @@ def digit_values(loaded: LoadedModel, x: np.ndarray, quantity: str, split: str =
             return posterior_sigma(z_log_var)
         return read_digits(loaded.fast.decode(z_mean), classifier)[1]
 
-    path = result_cache.model_file(loaded, f"digit-{quantity}", key, ".npy")
+    path = digit_values_file(loaded, quantity, split, len(x), seed, classifier)
     return result_cache.cached_array(path, compute, (len(x),))
+
+
+def digit_values_file(loaded: LoadedModel, quantity: str, split: str, n: int, seed: int = 0,
+                      classifier: Path | None = None) -> Path:
+    """The disk-cache file `digit_values` reads and writes (`classifier`: the file behind `confidence`)."""
+    key = {"quantity": quantity, "split": split, "n": n, "seed": seed}
+    if quantity == "confidence":
+        key["classifier"] = sha256_of(classifier)
+    return result_cache.model_file(loaded, f"digit-{quantity}", key, ".npy")
